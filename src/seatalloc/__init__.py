@@ -1,0 +1,55 @@
+"""seatalloc: capacity-constrained seat allocation.
+
+First come, first served with an explained decision per request, quotas,
+parties and ranked preferences; batch or online; optional OR-Tools
+optimisers; demand simulation and fairness checks.
+"""
+
+from seatalloc.allocation import Allocation, Decision, Reason, Status
+from seatalloc.engine import Engine, Limit, Shortfall
+from seatalloc.errors import (
+    FieldError,
+    InputError,
+    MissingExtraError,
+    ProblemError,
+    SeatallocError,
+    Where,
+)
+from seatalloc.fcfs import allocate
+from seatalloc.model import (
+    Arrival,
+    Group,
+    PartyRule,
+    Policy,
+    Problem,
+    Quota,
+    Request,
+    Session,
+    TieBreak,
+)
+
+__all__ = [
+    "Allocation",
+    "Arrival",
+    "Decision",
+    "Engine",
+    "FieldError",
+    "Group",
+    "InputError",
+    "Limit",
+    "MissingExtraError",
+    "PartyRule",
+    "Policy",
+    "Problem",
+    "ProblemError",
+    "Quota",
+    "Reason",
+    "Request",
+    "SeatallocError",
+    "Session",
+    "Shortfall",
+    "Status",
+    "TieBreak",
+    "Where",
+    "allocate",
+]

@@ -1,0 +1,419 @@
+"""Immutable, validated value objects: sessions, groups, quotas, requests, policy, problem.
+
+Each object checks its own fields when built and raises :class:`FieldError`.
+A :class:`Problem` checks the objects against each other and reports every
+error it finds at once in one :class:`ProblemError`.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, TypeAlias
+
+import attrs
+
+from seatalloc.errors import FieldError, ProblemError
+
+__all__ = [
+    "Arrival",
+    "Group",
+    "PartyRule",
+    "Policy",
+    "Problem",
+    "Quota",
+    "Request",
+    "Session",
+    "TieBreak",
+]
+
+Arrival: TypeAlias = int | datetime
+"""When a request arrived: a timestamp or an integer sequence number."""
+
+
+def _check_id(kind: str, key: object, value: object, field: str = "id") -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise FieldError(kind, key, field, value, "must be a non-empty string")
+
+
+def _check_count(kind: str, key: object, field: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FieldError(kind, key, field, value, "must be an integer >= 0")
+
+
+def _freeze_attributes(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+@attrs.frozen
+class Session:
+    """An occasion with a capacity; ``start`` and ``end`` are optional."""
+
+    id: str
+    capacity: int
+    label: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_id("session", self.id, self.id)
+        _check_count("session", self.id, "capacity", self.capacity)
+        if self.label is not None and not isinstance(self.label, str):
+            raise FieldError("session", self.id, "label", self.label, "must be a string")
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, datetime):
+                raise FieldError("session", self.id, name, value, "must be a date-time")
+        if self.start is not None and self.end is not None:
+            try:
+                backwards = self.end < self.start
+            except TypeError:
+                raise FieldError(
+                    "session", self.id, "end", self.end, "must match start in having a time zone"
+                ) from None
+            if backwards:
+                raise FieldError("session", self.id, "end", self.end, "must not be before start")
+
+    @property
+    def name(self) -> str:
+        """The label when there is one, else the id."""
+        return self.label or self.id
+
+
+@attrs.frozen
+class Group:
+    """An organisation requesters belong to (a county board); quotas refer to it."""
+
+    id: str
+    label: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_id("group", self.id, self.id)
+        if self.label is not None and not isinstance(self.label, str):
+            raise FieldError("group", self.id, "label", self.label, "must be a string")
+
+    @property
+    def name(self) -> str:
+        """The label when there is one, else the id."""
+        return self.label or self.id
+
+
+@attrs.frozen
+class Quota:
+    """A cap on seated requests matching a group and/or a role.
+
+    ``None`` in ``group`` or ``role`` matches every value. With ``per_session``
+    the limit holds in each session separately; otherwise across all sessions.
+    """
+
+    limit: int
+    group: str | None = None
+    role: str | None = None
+    per_session: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        _check_count("quota", self.key, "limit", self.limit)
+        for name in ("group", "role"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise FieldError("quota", self.key, name, value, "must be a string or absent")
+        if not isinstance(self.per_session, bool):
+            raise FieldError("quota", self.key, "per_session", self.per_session, "must be a bool")
+
+    @property
+    def key(self) -> str:
+        """A stable name: ``group=uppsala,role=planner,per-session``."""
+        parts = [f"group={self.group}"] if self.group is not None else []
+        parts += [f"role={self.role}"] if self.role is not None else []
+        parts += ["per-session"] if self.per_session else []
+        return ",".join(parts) or "all"
+
+    def applies_to(self, request: Request) -> bool:
+        """Whether seating ``request`` counts against this quota (in any session)."""
+        return (self.group is None or self.group == request.group) and (
+            self.role is None or self.role == request.role
+        )
+
+
+def _to_preferences(value: Iterable[str] | str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen
+class Request:
+    """One person asking for a seat.
+
+    ``sessions`` ranks the acceptable sessions, best first; empty means any
+    session. Free ``attributes`` may hold personal data: they are left out of
+    ``repr`` and never named in errors.
+    """
+
+    id: str
+    group: str
+    role: str = ""
+    arrival: Arrival = 0
+    sessions: tuple[str, ...] = attrs.field(default=(), converter=_to_preferences)
+    party: str | None = None
+    attributes: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_freeze_attributes, repr=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        _check_id("request", self.id, self.id)
+        _check_id("request", self.id, self.group, "group")
+        if not isinstance(self.role, str):
+            raise FieldError("request", self.id, "role", self.role, "must be a string")
+        if isinstance(self.arrival, bool) or not isinstance(self.arrival, int | datetime):
+            raise FieldError(
+                "request", self.id, "arrival", self.arrival, "must be an integer or a date-time"
+            )
+        for session in self.sessions:
+            _check_id("request", self.id, session, "sessions")
+        repeated = sorted(s for s, n in Counter(self.sessions).items() if n > 1)
+        if repeated:
+            raise FieldError(
+                "request", self.id, "sessions", "|".join(self.sessions),
+                f"must not repeat a session ({', '.join(repeated)})",
+            )  # fmt: skip
+        if self.party is not None:
+            _check_id("request", self.id, self.party, "party")
+
+
+class TieBreak(enum.Enum):
+    """How requests with equal arrival are ordered: never by input-list position."""
+
+    ID = "id"
+    """By request id, as text."""
+    SEEDED = "seeded"
+    """By a hash of the policy's seed and the request id: a lottery, but repeatable."""
+
+
+class PartyRule(enum.Enum):
+    """Whether the members of a party are seated as one unit."""
+
+    TOGETHER = "together"
+    """All members in one session, or none of them."""
+    INDEPENDENT = "independent"
+    """Each member on their own, as if there were no party."""
+
+
+@attrs.frozen
+class Policy:
+    """The choices the first-come-first-served rules leave open."""
+
+    tie_break: TieBreak = attrs.field(default=TieBreak.ID, converter=TieBreak)
+    seed: int = 0
+    parties: PartyRule = attrs.field(default=PartyRule.TOGETHER, converter=PartyRule)
+    prefer_colleagues: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise FieldError("policy", None, "seed", self.seed, "must be an integer")
+        if not isinstance(self.prefer_colleagues, bool):
+            raise FieldError(
+                "policy", None, "prefer_colleagues", self.prefer_colleagues, "must be a bool"
+            )
+
+    def order_key(self, request: Request) -> tuple[Arrival, str]:
+        """Sort key for arrival order: arrival, then the stated tie-break."""
+        if self.tie_break is TieBreak.ID:
+            return (request.arrival, request.id)
+        digest = hashlib.blake2b(f"{self.seed}:{request.id}".encode(), digest_size=8).hexdigest()
+        return (request.arrival, digest + request.id)
+
+
+def _session_key(session: Session) -> tuple[bool, datetime | str, str]:
+    return (session.start is None, session.start or "", session.id)
+
+
+@attrs.frozen
+class Problem:
+    """Sessions, groups, quotas, requests and policy, checked against each other.
+
+    The stored tuples are canonical (sessions by start then id, groups and
+    quotas sorted), so the outcome never depends on the order of input lists.
+    """
+
+    sessions: tuple[Session, ...] = attrs.field(converter=tuple)
+    groups: tuple[Group, ...] = attrs.field(converter=tuple)
+    requests: tuple[Request, ...] = attrs.field(converter=tuple, repr=False)
+    quotas: tuple[Quota, ...] = attrs.field(default=(), converter=tuple)
+    policy: Policy = Policy()
+
+    def __attrs_post_init__(self) -> None:
+        errors = list(_problem_errors(self))
+        if errors:
+            raise ProblemError(errors)
+        # Canonical order; object.__setattr__ because the class is frozen.
+        try:
+            sessions = tuple(sorted(self.sessions, key=_session_key))
+        except TypeError:
+            sessions = tuple(sorted(self.sessions, key=lambda s: s.id))
+        object.__setattr__(self, "sessions", sessions)
+        object.__setattr__(self, "groups", tuple(sorted(self.groups, key=lambda g: g.id)))
+        object.__setattr__(self, "quotas", tuple(sorted(self.quotas, key=lambda q: q.key)))
+
+    @cached_property
+    def session_ids(self) -> tuple[str, ...]:
+        """Session ids in canonical order: what "any session" ranks by."""
+        return tuple(s.id for s in self.sessions)
+
+    @cached_property
+    def session_by_id(self) -> Mapping[str, Session]:
+        return MappingProxyType({s.id: s for s in self.sessions})
+
+    @cached_property
+    def group_by_id(self) -> Mapping[str, Group]:
+        return MappingProxyType({g.id: g for g in self.groups})
+
+    @cached_property
+    def request_by_id(self) -> Mapping[str, Request]:
+        return MappingProxyType({r.id: r for r in self.requests})
+
+    @cached_property
+    def order(self) -> tuple[Request, ...]:
+        """Requests in arrival order, ties broken by the policy."""
+        return tuple(sorted(self.requests, key=self.policy.order_key))
+
+    @cached_property
+    def parties(self) -> Mapping[str, tuple[Request, ...]]:
+        """Party id to its members in arrival order (empty when parties are independent)."""
+        if self.policy.parties is PartyRule.INDEPENDENT:
+            return MappingProxyType({})
+        members: dict[str, list[Request]] = {}
+        for request in self.order:
+            if request.party is not None:
+                members.setdefault(request.party, []).append(request)
+        return MappingProxyType({p: tuple(m) for p, m in members.items()})
+
+    @cached_property
+    def units(self) -> tuple[tuple[Request, ...], ...]:
+        """What FCFS seats, in order: single requests, and whole parties at their first member."""
+        parties = self.parties
+        if not parties:
+            return tuple((r,) for r in self.order)
+        units: list[tuple[Request, ...]] = []
+        for request in self.order:
+            if request.party is None or request.party not in parties:
+                units.append((request,))
+            elif parties[request.party][0] is request:
+                units.append(parties[request.party])
+        return tuple(units)
+
+    def unit_of(self, request_id: str) -> tuple[Request, ...]:
+        """The unit the request is seated with: its party, or itself alone."""
+        request = self.request_by_id[request_id]
+        if request.party is not None and request.party in self.parties:
+            return self.parties[request.party]
+        return (request,)
+
+    def acceptable(self, request: Request) -> tuple[str, ...]:
+        """The request's acceptable sessions, best first (all sessions for "any")."""
+        return request.sessions or self.session_ids
+
+    def unit_acceptable(self, unit: Sequence[Request]) -> tuple[str, ...]:
+        """Sessions every member accepts, in the ranking of the unit's first member.
+
+        Members who accept any session rank by the canonical session order.
+        """
+        first = self.acceptable(unit[0])
+        if len(unit) == 1:
+            return first
+        common = set(first)
+        for member in unit[1:]:
+            if member.sessions:
+                common &= set(member.sessions)
+        return tuple(s for s in first if s in common)
+
+    def rank(self, request: Request, session: str) -> int | None:
+        """1 for the first choice; ``None`` when the request accepts any session."""
+        if not request.sessions:
+            return None
+        return request.sessions.index(session) + 1
+
+    def replace(self, **changes: Any) -> Problem:
+        """A copy with some fields changed, validated again."""
+        return attrs.evolve(self, **changes)
+
+
+def _duplicates(kind: str, ids: Iterable[str]) -> Iterable[FieldError]:
+    for key, n in sorted(Counter(ids).items()):
+        if n > 1:
+            yield FieldError(kind, key, "id", key, f"must be unique, appears {n} times")
+
+
+def _problem_errors(problem: Problem) -> Iterable[FieldError]:
+    """Every cross-object error, in a stable order."""
+    for kind, items, cls in (
+        ("session", problem.sessions, Session),
+        ("group", problem.groups, Group),
+        ("request", problem.requests, Request),
+        ("quota", problem.quotas, Quota),
+    ):
+        for i, item in enumerate(items):
+            if not isinstance(item, cls):
+                yield FieldError(kind, i, "type", type(item).__name__, f"must be a {cls.__name__}")
+                return
+    if not isinstance(problem.policy, Policy):
+        yield FieldError("policy", None, "type", type(problem.policy).__name__, "must be a Policy")
+    yield from _duplicates("session", (s.id for s in problem.sessions))
+    yield from _duplicates("group", (g.id for g in problem.groups))
+    yield from _duplicates("request", (r.id for r in problem.requests))
+    yield from _duplicates("quota", (q.key for q in problem.quotas))
+    sessions = {s.id for s in problem.sessions}
+    groups = {g.id for g in problem.groups}
+    starts = [s for s in problem.sessions if s.start is not None]
+    if starts:
+        aware = starts[0].start.tzinfo is not None  # type: ignore[union-attr]
+        for s in starts[1:]:
+            if (s.start.tzinfo is not None) != aware:  # type: ignore[union-attr]
+                yield FieldError(
+                    "session", s.id, "start", s.start, "must match the other sessions' time zones"
+                )
+    for quota in problem.quotas:
+        if quota.group is not None and quota.group not in groups:
+            yield FieldError("quota", quota.key, "group", quota.group, "must name a known group")
+    arrival_type = None
+    for request in problem.requests:
+        if request.group not in groups:
+            yield FieldError("request", request.id, "group", request.group, "must name a known group")
+        for session in request.sessions:
+            if session not in sessions:
+                yield FieldError(
+                    "request", request.id, "sessions", session, "must name a known session"
+                )
+        kind = "an integer" if isinstance(request.arrival, int) else "a date-time"
+        if isinstance(request.arrival, datetime):
+            kind += " with a time zone" if request.arrival.tzinfo else " without a time zone"
+        if arrival_type is None:
+            arrival_type = kind
+        elif kind != arrival_type:
+            yield FieldError(
+                "request", request.id, "arrival", request.arrival,
+                f"must be {arrival_type} like the first request's",
+            )  # fmt: skip
+    if problem.policy.parties is PartyRule.TOGETHER:
+        yield from _party_errors(problem.requests)
+
+
+def _party_errors(requests: Sequence[Request]) -> Iterable[FieldError]:
+    first: dict[str, Request] = {}
+    for request in requests:
+        if request.party is None:
+            continue
+        leader = first.setdefault(request.party, request)
+        for field in ("group", "arrival"):
+            if getattr(request, field) != getattr(leader, field):
+                yield FieldError(
+                    "request", request.id, field, getattr(request, field),
+                    f"must equal that of {leader.id!r}, in the same party {request.party!r}",
+                )  # fmt: skip
