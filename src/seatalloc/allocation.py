@@ -197,6 +197,8 @@ class Allocation:
     explainer: Callable[[Allocation], Mapping[str, Decision]] | None = attrs.field(
         default=None, repr=False
     )
+    report: Mapping[str, Any] | None = attrs.field(default=None, repr=False)
+    """What the method that made it reports (an optimiser's solve report), as plain data."""
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Allocation):
@@ -297,6 +299,7 @@ class Allocation:
                 for r in self.problem.order
             },
             "metrics": self.metrics(),
+            **({"report": dict(self.report)} if self.report is not None else {}),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
