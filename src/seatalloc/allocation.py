@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from types import MappingProxyType
@@ -181,6 +181,16 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+# Typed converters: bare ``MappingProxyType``/``tuple`` leave the constructor's
+# argument types unsolvable for mypy, so typed callers could not build one.
+def _frozen_assignments(value: Mapping[str, str | None]) -> Mapping[str, str | None]:
+    return MappingProxyType(value)
+
+
+def _waitlist(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(eq=False)
 class Allocation:
     """Who sits where, the waitlist in order, and a decision for every request.
@@ -191,8 +201,8 @@ class Allocation:
     """
 
     problem: Problem = attrs.field(repr=False)
-    assignments: Mapping[str, str | None] = attrs.field(converter=MappingProxyType)
-    waitlist: tuple[str, ...] = attrs.field(converter=tuple)
+    assignments: Mapping[str, str | None] = attrs.field(converter=_frozen_assignments)
+    waitlist: tuple[str, ...] = attrs.field(converter=_waitlist)
     method: str = "fcfs"
     explainer: Callable[[Allocation], Mapping[str, Decision]] | None = attrs.field(
         default=None, repr=False

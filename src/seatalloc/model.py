@@ -231,6 +231,24 @@ class Policy:
         return (request.arrival, digest + request.id)
 
 
+# Typed converters: a bare ``tuple`` converter leaves the constructor's argument
+# types unsolvable for mypy, so typed callers could not build a Problem at all.
+def _sessions(value: Iterable[Session]) -> tuple[Session, ...]:
+    return tuple(value)
+
+
+def _groups(value: Iterable[Group]) -> tuple[Group, ...]:
+    return tuple(value)
+
+
+def _requests(value: Iterable[Request]) -> tuple[Request, ...]:
+    return tuple(value)
+
+
+def _quotas(value: Iterable[Quota]) -> tuple[Quota, ...]:
+    return tuple(value)
+
+
 def _session_key(session: Session) -> tuple[bool, datetime | str, str]:
     return (session.start is None, session.start or "", session.id)
 
@@ -243,10 +261,10 @@ class Problem:
     quotas sorted), so the outcome never depends on the order of input lists.
     """
 
-    sessions: tuple[Session, ...] = attrs.field(converter=tuple)
-    groups: tuple[Group, ...] = attrs.field(converter=tuple)
-    requests: tuple[Request, ...] = attrs.field(converter=tuple, repr=False)
-    quotas: tuple[Quota, ...] = attrs.field(default=(), converter=tuple)
+    sessions: tuple[Session, ...] = attrs.field(converter=_sessions)
+    groups: tuple[Group, ...] = attrs.field(converter=_groups)
+    requests: tuple[Request, ...] = attrs.field(converter=_requests, repr=False)
+    quotas: tuple[Quota, ...] = attrs.field(default=(), converter=_quotas)
     policy: Policy = Policy()
 
     def __attrs_post_init__(self) -> None:
@@ -385,7 +403,9 @@ def _problem_errors(problem: Problem) -> Iterable[FieldError]:
     arrival_type = None
     for request in problem.requests:
         if request.group not in groups:
-            yield FieldError("request", request.id, "group", request.group, "must name a known group")
+            yield FieldError(
+                "request", request.id, "group", request.group, "must name a known group"
+            )
         for session in request.sessions:
             if session not in sessions:
                 yield FieldError(
