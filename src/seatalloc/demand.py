@@ -1,0 +1,352 @@
+"""A seeded, immutable demand model: who asks for which sessions, and when.
+
+The defaults follow the workshop announcement (three occasions of 28 seats,
+21 county boards, four earmarked places each, five professional roles,
+first come first served, colleagues encouraged to pick the same occasion)
+with demand at 1.5 times the seats. Everything else is an assumption an
+analyst can change; docs/simulate.md explains each field.
+
+Arrivals are integer seconds after registration opens, or date-times when
+``opens`` is given. Sampling uses one ``random.Random(seed)``: the same
+problem, model and seed always give the same requests.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from seatalloc.errors import FieldError, InputError, ProblemError, Where
+from seatalloc.model import Arrival, Problem, Request
+
+__all__ = ["ROLES", "Demand", "DemandModel", "load_demand", "sample_demand", "sample_requests"]
+
+ROLES: tuple[str, ...] = (
+    "planner",
+    "infrastructure",
+    "energy-climate",
+    "env-objectives",
+    "transport",
+)
+"""The announcement's roles: community planner, infrastructure strategist, energy and
+climate strategist, environmental objectives coordinator, transport planner."""
+
+Weights = tuple[tuple[str, float], ...]
+
+
+def _to_weights(value: Mapping[str, float] | Iterable[tuple[str, float]]) -> Weights:
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple((str(k), v) for k, v in items)
+
+
+def _to_floats(value: Iterable[float]) -> tuple[float, ...]:
+    return tuple(value)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_number(field: str, value: object, low: float, high: float | None = None) -> None:
+    if not _is_number(value) or value < low or (high is not None and value > high):  # type: ignore[operator]
+        bound = f"between {low} and {high}" if high is not None else f">= {low}"
+        raise FieldError("demand", None, field, value, f"must be a number {bound}")
+
+
+def _check_weights(field: str, pairs: Sequence[tuple[str, float]], allow_empty: bool) -> None:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise FieldError("demand", None, field, keys, "must not repeat a name")
+    for key, weight in pairs:
+        _check_number(f"{field}.{key}", weight, 0.0)
+    if not allow_empty and sum(w for _, w in pairs) <= 0:
+        raise FieldError("demand", None, field, dict(pairs), "must have a positive weight")
+
+
+@attrs.frozen
+class DemandModel:
+    """How demand for the sessions of a problem is sampled (see docs/simulate.md).
+
+    Groups: ``groups`` of the problem's groups take part (all when ``None``);
+    each sends a negative-binomial number of requests whose mean makes the
+    expected total ``scale`` times the seats, with board-to-board
+    coefficient of variation ``spread`` (0: Poisson). Each request draws a
+    role by ``roles`` weights and accepts ``k`` sessions with ``k``
+    weighted by ``accepts`` (``accepts[0]`` for one session). Its first
+    choice is its board's favourite with probability ``cohesion``, else by
+    ``popularity`` (sessions not named weigh 1), as are the lower choices.
+
+    Arrivals: each board's first registrant arrives within the first
+    ``burst_hours`` with probability ``burst``, else after them with an
+    exponential delay of mean ``decay_hours``. A colleague follows the first
+    registrant with probability ``follow`` after an exponential lag of mean
+    ``follow_minutes`` (and, with probability ``party``, registers with them
+    as a party: same arrival and sessions); otherwise arrives on their own
+    by the same burst-and-decay process. ``withdrawal`` is the share of
+    requests later withdrawn, an exponential ``withdraw_hours`` after arriving.
+    """
+
+    scale: float = 1.5
+    groups: int | None = None
+    spread: float = 0.5
+    roles: Weights = attrs.field(default=tuple((r, 1.0) for r in ROLES), converter=_to_weights)
+    popularity: Weights = attrs.field(default=(), converter=_to_weights)
+    accepts: tuple[float, ...] = attrs.field(default=(0.45, 0.35, 0.2), converter=_to_floats)
+    cohesion: float = 0.6
+    burst: float = 0.5
+    burst_hours: float = 2.0
+    decay_hours: float = 72.0
+    follow: float = 0.7
+    follow_minutes: float = 30.0
+    party: float = 0.0
+    withdrawal: float = 0.1
+    withdraw_hours: float = 168.0
+    opens: datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_number("scale", self.scale, 0.0)
+        if self.groups is not None and (
+            isinstance(self.groups, bool) or not isinstance(self.groups, int) or self.groups < 1
+        ):
+            raise FieldError("demand", None, "groups", self.groups, "must be an integer >= 1")
+        _check_number("spread", self.spread, 0.0)
+        for name in ("cohesion", "burst", "follow", "party", "withdrawal"):
+            _check_number(name, getattr(self, name), 0.0, 1.0)
+        for name in ("burst_hours", "decay_hours", "follow_minutes", "withdraw_hours"):
+            _check_number(name, getattr(self, name), 0.0)
+        _check_weights("roles", self.roles, allow_empty=False)
+        _check_weights("popularity", self.popularity, allow_empty=True)
+        _check_weights("accepts", [(str(i), w) for i, w in enumerate(self.accepts, 1)], False)
+        if self.opens is not None and not isinstance(self.opens, datetime):
+            raise FieldError("demand", None, "opens", self.opens, "must be a date-time")
+
+    def evolve(self, **changes: Any) -> DemandModel:
+        """A copy with some fields changed, validated again (what a sweep varies)."""
+        return attrs.evolve(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, TOML- and JSON-ready: weights as tables, absent fields left out."""
+        data: dict[str, Any] = {}
+        for field in attrs.fields(DemandModel):
+            value = getattr(self, field.name)
+            if value is None or value == ():
+                continue
+            if field.name in ("roles", "popularity"):
+                value = dict(value)
+            elif field.name == "accepts":
+                value = list(value)
+            data[field.name] = value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: Where | None = None) -> DemandModel:
+        """The model from plain data (a TOML table); unknown or bad fields raise, naming them."""
+        known = {f.name for f in attrs.fields(cls)}
+        errors = [
+            FieldError(
+                "demand", None, key, data[key], f"is not a field ({', '.join(sorted(known))})"
+            )
+            for key in sorted(set(data) - known)
+        ]
+        if errors:
+            raise ProblemError([e.located(where) if where else e for e in errors])
+        try:
+            return cls(**data)
+        except FieldError as error:
+            raise error.located(where) if where else error from None
+        except (TypeError, AttributeError, ValueError) as error:
+            field = next((k for k in sorted(data) if k in str(error)), "demand")
+            located = FieldError("demand", None, field, data.get(field), f"is malformed: {error}")
+            raise located.located(where) if where else located from None
+
+    def to_toml(self, table: str | None = "demand") -> str:
+        """TOML text (a ``[demand]`` table by default) that :func:`load_demand` reads back."""
+        lines = [f"[{table}]"] if table else []
+        nested: list[str] = []
+        for key, value in self.to_dict().items():
+            if isinstance(value, dict) and value:
+                prefix = f"{table}.{key}" if table else key
+                nested += ["", f"[{prefix}]"]
+                nested += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()]
+            else:
+                lines.append(f"{key} = {_toml_value(value)}")
+        return "\n".join(lines + nested) + "\n"
+
+
+def _toml_key(key: str) -> str:
+    bare = key.replace("-", "").replace("_", "").isalnum() and key.isascii()
+    return key if bare else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def load_demand(path: str | Path) -> DemandModel:
+    """Read a demand model from TOML: the ``[demand]`` table if present, else the whole file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text ({error.reason})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"{path}: not valid TOML: {error}") from None
+    table = data.get("demand", data)
+    if not isinstance(table, dict):
+        raise InputError(f"{path}: 'demand' must be a table")
+    return DemandModel.from_dict(table, Where(file=str(path)))
+
+
+@attrs.frozen
+class Demand:
+    """One sample: the requests, and when some of them withdraw (same unit as arrivals)."""
+
+    requests: tuple[Request, ...]
+    withdrawals: tuple[tuple[str, Arrival], ...] = ()
+    """(request id, time) in time order, ties by id."""
+
+
+def sample_requests(problem: Problem, model: DemandModel, seed: int) -> tuple[Request, ...]:
+    """Requests for the sessions and groups of ``problem``; the caller puts them in it."""
+    return sample_demand(problem, model, seed).requests
+
+
+def sample_demand(problem: Problem, model: DemandModel, seed: int) -> Demand:
+    """Requests and withdrawals for ``problem`` drawn from ``model`` with ``seed``.
+
+    Withdrawals are drawn after all requests, so the withdrawal fields never
+    change which requests are drawn.
+    """
+    sessions = problem.session_ids
+    popular = dict(model.popularity)
+    unknown = sorted(set(popular) - set(sessions))
+    if unknown:
+        raise FieldError("demand", None, "popularity", unknown[0], "must name a session")
+    rng = random.Random(seed)
+    weights = [float(popular.get(s, 1.0)) for s in sessions]
+    if sessions and sum(weights) <= 0:
+        raise FieldError("demand", None, "popularity", popular, "must leave a session weight > 0")
+    roles = [r for r, _ in model.roles]
+    role_cum = _cumulative([w for _, w in model.roles])
+    accepts_cum = _cumulative(list(model.accepts[: len(sessions)]) or [1.0])
+    groups = [g.id for g in problem.groups]
+    if model.groups is not None and model.groups < len(groups):
+        groups = sorted(rng.sample(groups, model.groups))
+    capacity = sum(s.capacity for s in problem.sessions)
+    mean = model.scale * capacity / len(groups) if groups else 0.0
+    shape = 1.0 / model.spread**2 if model.spread > 0 else 0.0
+
+    drafts: list[dict[str, Any]] = []
+    for group in groups:
+        interest = rng.gammavariate(shape, 1.0 / shape) if shape else 1.0
+        size = _poisson(rng, mean * interest)
+        if size == 0:
+            continue
+        favourite = sessions[_pick(rng, _cumulative(weights))] if sessions else None
+        first = _arrival(rng, model)
+        leader: dict[str, Any] | None = None
+        for i in range(size):
+            role = roles[_pick(rng, role_cum)]
+            if i and rng.random() < model.follow:
+                assert leader is not None
+                if rng.random() < model.party:
+                    leader["party"] = f"{group}-party"
+                    drafts.append({**leader, "id": f"{group}-{i + 1:02d}", "role": role})
+                    continue
+                arrival = first + round(_exponential(rng, model.follow_minutes * 60))
+            else:
+                arrival = first if i == 0 else _arrival(rng, model)
+            count = _pick(rng, accepts_cum) + 1
+            ranked = _ranked(
+                rng, sessions, weights, count, favourite=favourite, cohesion=model.cohesion
+            )
+            draft: dict[str, Any] = {"id": f"{group}-{i + 1:02d}", "group": group, "role": role,
+                     "arrival": arrival, "sessions": ranked, "party": None}  # fmt: skip
+            leader = leader or draft
+            drafts.append(draft)
+
+    withdrawals: list[tuple[int, str]] = []
+    for draft in drafts:
+        if rng.random() < model.withdrawal:
+            delay = round(_exponential(rng, model.withdraw_hours * 3600))
+            withdrawals.append((draft["arrival"] + 1 + delay, draft["id"]))
+    withdrawals.sort()
+    requests = tuple(Request(**{**d, "arrival": _when(model, d["arrival"])}) for d in drafts)
+    return Demand(requests, tuple((rid, _when(model, t)) for t, rid in withdrawals))
+
+
+def _when(model: DemandModel, seconds: int) -> Arrival:
+    return seconds if model.opens is None else model.opens + timedelta(seconds=seconds)
+
+
+def _cumulative(weights: Sequence[float]) -> list[float]:
+    total = 0.0
+    out = []
+    for w in weights:
+        total += w
+        out.append(total)
+    return out
+
+
+def _pick(rng: random.Random, cumulative: Sequence[float]) -> int:
+    """Index drawn with the given cumulative weights (like ``choices``, without the list)."""
+    return min(bisect.bisect_right(cumulative, rng.random() * cumulative[-1]), len(cumulative) - 1)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Poisson count: unit-rate exponential gaps that fit in ``mean`` (exact, O(mean))."""
+    count = 0
+    total = rng.expovariate(1.0)
+    while total < mean:
+        count += 1
+        total += rng.expovariate(1.0)
+    return count
+
+
+def _arrival(rng: random.Random, model: DemandModel) -> int:
+    """Seconds after opening: uniform in the burst, else exponential decay after it."""
+    burst = model.burst_hours * 3600
+    if rng.random() < model.burst:
+        return round(rng.random() * burst)
+    return round(burst + _exponential(rng, model.decay_hours * 3600))
+
+
+def _exponential(rng: random.Random, mean: float) -> float:
+    return rng.expovariate(1.0 / mean) if mean > 0 else 0.0
+
+
+def _ranked(
+    rng: random.Random,
+    sessions: Sequence[str],
+    weights: Sequence[float],
+    count: int,
+    *,
+    favourite: str | None,
+    cohesion: float,
+) -> tuple[str, ...]:
+    """``count`` sessions, best first: the favourite first with probability ``cohesion``,
+    the rest by weight without replacement.
+
+    Weighted order by Efraimidis-Spirakis keys ``u ** (1 / w)``, largest first:
+    one draw per session; zero-weight sessions come last, in session order.
+    """
+    random_ = rng.random
+    keys = [random_() ** (1.0 / w) if w > 0 else -1.0 for w in weights]
+    if favourite is not None and random_() < cohesion:
+        keys[sessions.index(favourite)] = 2.0
+    order = sorted(range(len(sessions)), key=lambda i: (-keys[i], i))
+    return tuple(sessions[i] for i in order[:count])
