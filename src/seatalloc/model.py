@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
@@ -206,13 +206,33 @@ class PartyRule(enum.Enum):
     """Each member on their own, as if there were no party."""
 
 
+_Choice = TypeVar("_Choice", bound=enum.Enum)
+
+
+def _policy_choice(kind: type[_Choice], field: str, value: object) -> _Choice:
+    """The enum member for ``value``, or a FieldError naming the field and the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in kind)
+        raise FieldError("policy", None, field, value, f"must be one of {choices}") from None
+
+
+def _tie_break(value: TieBreak | str) -> TieBreak:
+    return _policy_choice(TieBreak, "tie_break", value)
+
+
+def _party_rule(value: PartyRule | str) -> PartyRule:
+    return _policy_choice(PartyRule, "parties", value)
+
+
 @attrs.frozen
 class Policy:
     """The choices the first-come-first-served rules leave open."""
 
-    tie_break: TieBreak = attrs.field(default=TieBreak.ID, converter=TieBreak)
+    tie_break: TieBreak = attrs.field(default=TieBreak.ID, converter=_tie_break)
     seed: int = 0
-    parties: PartyRule = attrs.field(default=PartyRule.TOGETHER, converter=PartyRule)
+    parties: PartyRule = attrs.field(default=PartyRule.TOGETHER, converter=_party_rule)
     prefer_colleagues: bool = False
 
     def __attrs_post_init__(self) -> None:
