@@ -54,6 +54,10 @@ class Reason(enum.Enum):
     """Rejected: the request itself is wrong (see ``note``)."""
     WITHDREW = "withdrew"
     """The requester withdrew."""
+    DECLINED = "declined"
+    """The requester declined an offered seat (booking ledger, offer mode)."""
+    EXPIRED = "expired"
+    """An offered seat was not accepted in time (booking ledger, offer mode)."""
 
 
 @attrs.frozen

@@ -162,6 +162,14 @@ class Engine:
         self.limits[i] = Limit(capacity, session=session)
         self.left[i] = capacity - used
 
+    def release(self, quota: Quota) -> None:
+        """Stop counting ``quota``: from now on it binds nobody (an earmark released).
+
+        Seats already spent on it stay taken; only the cap is lifted.
+        """
+        self._quota_counters = [(q, ids) for q, ids in self._quota_counters if q != quota]
+        self._compiled.clear()
+
     @classmethod
     def with_seats(cls, problem: Problem, assignments: Mapping[str, str | None]) -> Engine:
         """An engine in the state where ``assignments`` are seated."""

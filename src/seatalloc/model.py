@@ -115,9 +115,20 @@ class Quota:
     group: str | None = None
     role: str | None = None
     per_session: bool = False
+    release: Arrival | None = None
+    """When its unused places open to everyone (earmark release); the booking ledger applies it.
+
+    Batch allocation has no clock and ignores it.
+    """
 
     def __attrs_post_init__(self) -> None:
         _check_count("quota", self.key, "limit", self.limit)
+        if self.release is not None and (
+            isinstance(self.release, bool) or not isinstance(self.release, int | datetime)
+        ):
+            raise FieldError(
+                "quota", self.key, "release", self.release, "must be an integer or a date-time"
+            )
         for name in ("group", "role"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
@@ -178,8 +189,9 @@ class Request:
             )
         for session in self.sessions:
             _check_id("request", self.id, session, "sessions")
-        repeated = sorted(s for s, n in Counter(self.sessions).items() if n > 1)
-        if repeated:
+        # The set test first: simulations build many requests, Counter is the slow part.
+        if len(set(self.sessions)) != len(self.sessions):
+            repeated = sorted(s for s, n in Counter(self.sessions).items() if n > 1)
             raise FieldError(
                 "request", self.id, "sessions", "|".join(self.sessions),
                 f"must not repeat a session ({', '.join(repeated)})",
