@@ -290,7 +290,8 @@ class Problem:
     """Sessions, groups, quotas, requests and policy, checked against each other.
 
     The stored tuples are canonical (sessions by start then id, groups and
-    quotas sorted), so the outcome never depends on the order of input lists.
+    quotas sorted, requests in arrival order), so the outcome never depends
+    on the order of input lists and equal problems compare equal.
     """
 
     sessions: tuple[Session, ...] = attrs.field(converter=_sessions)
@@ -311,6 +312,9 @@ class Problem:
         object.__setattr__(self, "sessions", sessions)
         object.__setattr__(self, "groups", tuple(sorted(self.groups, key=lambda g: g.id)))
         object.__setattr__(self, "quotas", tuple(sorted(self.quotas, key=lambda q: q.key)))
+        object.__setattr__(
+            self, "requests", tuple(sorted(self.requests, key=self.policy.order_key))
+        )
 
     @cached_property
     def session_ids(self) -> tuple[str, ...]:
@@ -331,8 +335,8 @@ class Problem:
 
     @cached_property
     def order(self) -> tuple[Request, ...]:
-        """Requests in arrival order, ties broken by the policy."""
-        return tuple(sorted(self.requests, key=self.policy.order_key))
+        """Requests in arrival order, ties broken by the policy (the stored order)."""
+        return self.requests
 
     @cached_property
     def parties(self) -> Mapping[str, tuple[Request, ...]]:
