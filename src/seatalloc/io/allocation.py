@@ -1,0 +1,205 @@
+"""Allocations as JSON (read and written) and as CSV records (written).
+
+The JSON is :meth:`Allocation.to_json`. The reader needs only
+``assignments``: ``waitlist`` defaults to the unseated requests in arrival
+order, and ``decisions`` and ``metrics`` are derived data it recomputes, so a
+hand-edited file stays consistent.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from io import StringIO
+from typing import Any, Literal
+
+from seatalloc.allocation import Allocation
+from seatalloc.errors import FieldError, InputError, ProblemError, Where
+from seatalloc.io._files import read_text, write_text_atomic
+from seatalloc.model import Problem
+
+__all__ = [
+    "Format",
+    "allocation_csv",
+    "allocation_text",
+    "load_allocation",
+    "parse_allocation",
+    "write_allocation",
+]
+
+Format = Literal["json", "csv"]
+_KEYS = ("method", "assignments", "waitlist", "decisions", "metrics", "report")
+
+
+def _pairs(duplicates: list[str]) -> Any:
+    """A JSON object hook that notes repeated keys (``json`` would keep the last silently)."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                duplicates.append(key)
+            seen[key] = value
+        return seen
+
+    return hook
+
+
+def parse_allocation(text: str, problem: Problem, source: str = "<allocation>") -> Allocation:
+    """The allocation of ``problem`` in JSON text, checked against the problem.
+
+    Raises :class:`InputError` for text that is not JSON (with line and
+    column) and :class:`ProblemError` listing every inconsistency.
+    """
+    duplicates: list[str] = []
+    try:
+        data = json.loads(text, object_pairs_hook=_pairs(duplicates))
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{source}, line {error.lineno}, column {error.colno}: not valid JSON: {error.msg}"
+        ) from None
+    where = Where(source)
+    errors = [
+        FieldError("allocation", None, key, key, "must appear once in its JSON object", where)
+        for key in dict.fromkeys(duplicates)
+    ]
+    if not isinstance(data, dict):
+        errors.append(
+            FieldError("allocation", None, "type", type(data).__name__, "must be an object", where)
+        )
+        raise ProblemError(errors)
+    for key in data:
+        if key not in _KEYS:
+            known = ", ".join(_KEYS)
+            errors.append(
+                FieldError("allocation", None, key, key, f"is not a known key ({known})", where)
+            )
+    method = data.get("method", "file")
+    if not isinstance(method, str) or not method:
+        errors.append(
+            FieldError("allocation", None, "method", method, "must be a non-empty string", where)
+        )
+    report = data.get("report")
+    if report is not None and not isinstance(report, dict):
+        errors.append(FieldError("allocation", None, "report", report, "must be an object", where))
+    assignments = _assignments(data.get("assignments"), problem, where, errors)
+    waitlist = _waitlist(data.get("waitlist"), problem, assignments, where, errors)
+    if errors:
+        raise ProblemError(errors)
+    return Allocation(problem, assignments, waitlist, method=method, report=report)
+
+
+def _assignments(
+    raw: object, problem: Problem, where: Where, errors: list[FieldError]
+) -> dict[str, str | None]:
+    """Every request's session (or ``None``), recording each unknown, missing or bad entry."""
+    if raw is None:
+        errors.append(FieldError("allocation", None, "assignments", None, "is required", where))
+        return {}
+    if not isinstance(raw, dict):
+        errors.append(
+            FieldError(
+                "allocation", None, "assignments", type(raw).__name__,
+                "must be an object mapping request ids to session ids or null", where,
+            )
+        )  # fmt: skip
+        return {}
+    assignments: dict[str, str | None] = {}
+    for request_id, session in raw.items():
+        if request_id not in problem.request_by_id:
+            errors.append(
+                FieldError(
+                    "request", request_id, "assignments", request_id,
+                    "must name a request of the problem", where,
+                )
+            )  # fmt: skip
+        elif session is not None and session not in problem.session_by_id:
+            errors.append(
+                FieldError(
+                    "request", request_id, "assignments", session,
+                    "must be a known session id or null", where,
+                )
+            )  # fmt: skip
+        else:
+            assignments[request_id] = session
+    for request in problem.order:
+        if request.id not in raw:
+            errors.append(
+                FieldError(
+                    "request", request.id, "assignments", None,
+                    "must be listed (a session id, or null when unseated)", where,
+                )
+            )  # fmt: skip
+    return assignments
+
+
+def _waitlist(
+    raw: object,
+    problem: Problem,
+    assignments: Mapping[str, str | None],
+    where: Where,
+    errors: list[FieldError],
+) -> list[str]:
+    """The waitlist as given (default: unseated requests in arrival order), each entry checked."""
+    if raw is None:
+        return [r.id for r in problem.order if assignments.get(r.id, "") is None]
+    if not isinstance(raw, list):
+        errors.append(
+            FieldError(
+                "allocation", None, "waitlist", type(raw).__name__,
+                "must be a list of request ids", where,
+            )
+        )  # fmt: skip
+        return []
+    seen: set[str] = set()
+    for request_id in raw:
+        if not isinstance(request_id, str) or request_id not in problem.request_by_id:
+            expected = "must name a request of the problem"
+        elif request_id in seen:
+            expected = "must list each request once"
+        elif (session := assignments.get(request_id)) is not None:
+            expected = f"must list unseated requests only, but it sits in {session!r}"
+        else:
+            seen.add(request_id)
+            continue
+        errors.append(FieldError("request", request_id, "waitlist", request_id, expected, where))
+    return [str(r) for r in raw]
+
+
+def load_allocation(path: str | os.PathLike[str], problem: Problem) -> Allocation:
+    """The allocation of ``problem`` in a JSON file (see :func:`parse_allocation`)."""
+    return parse_allocation(read_text(path), problem, str(path))
+
+
+def _cell(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def allocation_csv(allocation: Allocation) -> str:
+    """One CSV row per request in arrival order: :meth:`Allocation.records`."""
+    records = allocation.records()
+    out = StringIO()
+    fields: Sequence[str] = list(records[0]) if records else ["id", "session"]
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _cell(v) for k, v in record.items()} for record in records)
+    return out.getvalue()
+
+
+def allocation_text(allocation: Allocation, format: Format) -> str:
+    """The allocation as JSON or CSV text."""
+    if format == "json":
+        return allocation.to_json() + "\n"
+    if format == "csv":
+        return allocation_csv(allocation)
+    raise ValueError(f"format must be 'json' or 'csv', got {format!r}")
+
+
+def write_allocation(
+    allocation: Allocation, path: str | os.PathLike[str], format: Format = "json"
+) -> None:
+    """Write the allocation as JSON or CSV, atomically: never half a file."""
+    write_text_atomic(path, allocation_text(allocation, format))

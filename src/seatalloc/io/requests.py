@@ -1,0 +1,232 @@
+"""Requests as CSV: the format spreadsheet programs export.
+
+Header row with the columns ``id``, ``group``, ``role``, ``arrival``,
+``sessions`` (ranked ids separated by ``|``; empty means any session) and
+optionally ``party``; any further column becomes a free attribute. Comma or
+semicolon delimiter (whichever the header line holds more of), UTF-8 with or
+without a byte-order mark, any line ends. Every bad row is reported at once,
+by physical line and column; free attributes never appear in a message.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from io import StringIO
+from typing import Protocol
+
+import attrs
+
+from seatalloc.errors import FieldError, InputError, ProblemError, Where
+from seatalloc.io._files import read_text
+from seatalloc.model import Arrival, Problem, Request
+
+__all__ = [
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "Located",
+    "RequestRows",
+    "build_checked",
+    "load_requests",
+    "parse_arrival",
+    "parse_requests",
+    "parse_requests_csv",
+    "read_request_rows",
+]
+
+REQUIRED_COLUMNS = ("id", "group", "role", "arrival", "sessions")
+OPTIONAL_COLUMNS = ("party",)
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+@attrs.frozen
+class RequestRows:
+    """Requests read from CSV text, the row errors found, and where each request came from."""
+
+    source: str
+    requests: tuple[Request, ...]
+    errors: tuple[FieldError, ...]
+    lines: Mapping[str, int]
+    """Request id to the physical line its row starts on."""
+    arrivals: Mapping[str, str]
+    """Request id to its arrival cell as written (messages quote the file, not a parsed value)."""
+
+    def locate(self, error: FieldError) -> FieldError | None:
+        """``error`` placed at the line and column of its request; ``None`` if not about one."""
+        if error.kind != "request" or error.key not in self.lines:
+            return None
+        key = str(error.key)
+        value = self.arrivals[key] if error.field == "arrival" else error.value
+        where = Where(self.source, self.lines[key], error.field)
+        return FieldError(error.kind, error.key, error.field, value, error.expected, where)
+
+
+def _delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def parse_arrival(text: str) -> Arrival | None:
+    """An integer or an ISO 8601 date-time; ``None`` when it is neither."""
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _header_errors(header: list[str], source: str) -> list[FieldError]:
+    where = Where(source, 1)
+    present = ", ".join(header)
+    errors = [
+        FieldError("header", None, name, present, "is a required column but missing", where)
+        for name in REQUIRED_COLUMNS
+        if name not in header
+    ]
+    for i, name in enumerate(header, start=1):
+        if not name:
+            errors.append(FieldError("header", None, f"column {i}", "", "must have a name", where))
+        elif header.index(name) != i - 1:
+            errors.append(FieldError("header", None, name, present, "must appear once", where))
+    return errors
+
+
+def read_request_rows(text: str, source: str = "<requests>") -> RequestRows:
+    """Parse every row, collecting each bad one; no check against a problem yet."""
+    reader = csv.reader(StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        header = [name.strip() for name in next(reader, [])]
+    except csv.Error as error:
+        raise InputError(f"{source}, line {reader.line_num}: not valid CSV: {error}") from None
+    if not any(header):
+        raise InputError(f"{source}: empty, expected a header row naming the columns")
+    errors = _header_errors(header, source)
+    if errors:
+        raise ProblemError(errors)
+    requests: list[Request] = []
+    lines: dict[str, int] = {}
+    arrivals: dict[str, str] = {}
+    previous = reader.line_num
+    try:
+        for fields in reader:
+            line, previous = previous + 1, reader.line_num
+            if not any(cell.strip() for cell in fields):
+                continue  # a blank line, or a spreadsheet's empty row ";;;;": no data to keep
+            where = Where(source, line)
+            if len(fields) != len(header):
+                column = header.index("id")
+                key = fields[column].strip() if column < len(fields) else ""
+                errors.append(
+                    FieldError(
+                        "request", key or None, "row", len(fields),
+                        f"must have {len(header)} fields like the header", where,
+                    )
+                )  # fmt: skip
+                continue
+            request, row_errors = _request(dict(zip(header, fields, strict=True)), lines, where)
+            errors += row_errors
+            if request is not None:
+                requests.append(request)
+                lines[request.id] = line
+                arrivals[request.id] = dict(zip(header, fields, strict=True))["arrival"].strip()
+    except csv.Error as error:
+        raise InputError(f"{source}, line {reader.line_num}: not valid CSV: {error}") from None
+    return RequestRows(source, tuple(requests), tuple(errors), lines, arrivals)
+
+
+def _request(
+    cells: dict[str, str], lines: Mapping[str, int], where: Where
+) -> tuple[Request | None, list[FieldError]]:
+    """One row's request, or the errors that stop it (each naming the request id, not its data)."""
+    value = {name: cells.get(name, "").strip() for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
+    key = value["id"] or None
+    errors: list[FieldError] = []
+
+    def bad(field: str, got: object, expected: str) -> None:
+        located = attrs.evolve(where, column=field)
+        errors.append(FieldError("request", key, field, got, expected, located))
+
+    if key is None:
+        bad("id", value["id"], "must be a non-empty string")
+    elif key in lines:
+        bad("id", key, f"must be unique, already used on line {lines[key]}")
+    arrival = parse_arrival(value["arrival"])
+    if arrival is None:
+        bad("arrival", value["arrival"], "must be an integer or an ISO 8601 date-time")
+    sessions = tuple(s.strip() for s in value["sessions"].split("|")) if value["sessions"] else ()
+    if "" in sessions:
+        bad("sessions", value["sessions"], "must not have an empty item between '|'")
+    if errors or key is None or arrival is None:
+        return None, errors
+    attributes = {k: v for k, v in cells.items() if k not in value}
+    try:
+        request = Request(
+            id=key, group=value["group"], role=value["role"], arrival=arrival,
+            sessions=sessions, party=value["party"] or None, attributes=attributes,
+        )  # fmt: skip
+    except FieldError as error:
+        bad(error.field, error.value, error.expected)
+        return None, errors
+    return request, errors
+
+
+def parse_requests_csv(text: str, source: str = "<requests>") -> tuple[Request, ...]:
+    """The requests in CSV text, checked row by row (not yet against a problem).
+
+    Raises :class:`ProblemError` listing every bad row, by line and column.
+    """
+    rows = read_request_rows(text, source)
+    if rows.errors:
+        raise ProblemError(rows.errors)
+    return rows.requests
+
+
+class Located(Protocol):
+    """What read a file: its name, the errors found while reading, and how to place others."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def errors(self) -> tuple[FieldError, ...]: ...
+
+    def locate(self, error: FieldError) -> FieldError | None: ...
+
+
+def build_checked(build: Callable[[], Problem], readers: Sequence[Located]) -> Problem:
+    """``build()``, or one :class:`ProblemError` with every error placed in its file.
+
+    Errors found while reading and those of the problem's cross checks are
+    reported together: file by file in the readers' order, by line within a file.
+    """
+    errors = [e for reader in readers for e in reader.errors]
+    try:
+        problem = build()
+    except ProblemError as error:
+        for e in error.errors:
+            errors.append(next((p for r in readers if (p := r.locate(e)) is not None), e))
+    if errors:
+        rank = {reader.source: i for i, reader in enumerate(readers)}
+
+        def position(e: FieldError) -> tuple[int, int]:
+            if e.where is None:
+                return (len(rank), 0)
+            return (rank.get(e.where.file or "", len(rank)), e.where.line or 0)
+
+        raise ProblemError(sorted(errors, key=position))
+    return problem
+
+
+def parse_requests(text: str, problem: Problem, source: str = "<requests>") -> Problem:
+    """``problem`` with the requests in CSV text, checked row by row and against the problem."""
+    rows = read_request_rows(text, source)
+    return build_checked(lambda: problem.replace(requests=rows.requests), [rows])
+
+
+def load_requests(path: str | os.PathLike[str], problem: Problem) -> Problem:
+    """``problem`` with the requests in a CSV file (see :func:`parse_requests`)."""
+    return parse_requests(read_text(path), problem, str(path))
