@@ -16,6 +16,13 @@ from seatalloc.errors import (
     Where,
 )
 from seatalloc.fcfs import allocate
+from seatalloc.io import (
+    load_allocation,
+    load_requests,
+    load_scenario,
+    parse_requests_csv,
+    write_allocation,
+)
 from seatalloc.model import (
     Arrival,
     Group,
@@ -52,4 +59,9 @@ __all__ = [
     "TieBreak",
     "Where",
     "allocate",
+    "load_allocation",
+    "load_requests",
+    "load_scenario",
+    "parse_requests_csv",
+    "write_allocation",
 ]
