@@ -194,7 +194,10 @@ def test_mixed_time_zones_in_arrivals() -> None:
         Problem(
             [Session("a", 1)],
             [Group("g")],
-            [Request("r1", "g", arrival=DAY1), Request("r2", "g", arrival=DAY2.replace(tzinfo=UTC))],
+            [
+                Request("r1", "g", arrival=DAY1),
+                Request("r2", "g", arrival=DAY2.replace(tzinfo=UTC)),
+            ],
         )
     assert str(caught.value) == (
         "1 error:\n"
@@ -317,6 +320,6 @@ def test_acceptable_rank_and_unit_acceptable() -> None:
 
 
 def test_session_name_is_label_or_id() -> None:
-    assert Session("a", 1, label="4–5 November").name == "4–5 November"
+    assert Session("a", 1, label="4-5 November").name == "4-5 November"
     assert Session("a", 1).name == "a"
     assert Group("ab", label="Stockholm").name == "Stockholm"
