@@ -1,0 +1,517 @@
+"""The online booking ledger: immediate decisions, waitlist promotion, offers, releases.
+
+Every seating decision is the engine's (``Engine.place``); this module only
+chooses *when* to ask it and *who* is asked, in the ledger's arrival order.
+Rules (docs/booking.md states them in full):
+
+- A submission is one unit: a request alone, or a whole party at once.
+- Whenever room may have appeared, the waitlist is passed through in arrival
+  order and each unit is offered to ``Engine.place``: a later unit that fits
+  may pass an earlier one that does not, never one that does.
+- A shrinking session sends its latest-arrived units back to the waitlist
+  (at their own arrival position) until it fits.
+- Time is passed in: each operation first expires due offers and applies due
+  quota releases, in time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from seatalloc.allocation import Allocation, Decision, Reason, Status
+from seatalloc.booking.events import (
+    ConflictError,
+    Event,
+    EventKind,
+    LedgerError,
+    LedgerSetup,
+    PromotionMode,
+    Time,
+    UnknownRequestError,
+)
+from seatalloc.booking.state import Entry, LedgerState
+from seatalloc.errors import FieldError, ProblemError
+from seatalloc.model import PartyRule, Problem, Request
+
+if TYPE_CHECKING:
+    from seatalloc.stores import Store
+
+__all__ = ["Ledger"]
+
+_HOLDING = (Status.SEATED, Status.OFFERED)
+
+
+class _Operation:
+    """The events one operation records, applied to the state as they are made."""
+
+    def __init__(self, state: LedgerState, now: Time) -> None:
+        self.state = state
+        self.now = now
+        self.events: list[Event] = []
+
+    def emit(self, kind: EventKind, request: str | None = None, **fields: Any) -> Event:
+        event = Event(self.state.seq + 1, kind, self.now, request, **fields)
+        self.state.apply(event)
+        self.events.append(event)
+        return event
+
+
+class Ledger:
+    """One booking ledger over a store; every method is one atomic operation on it.
+
+    ``clock`` gives the current time when an operation is not given ``at``;
+    it is the only place time comes from (inject a fixed or fake clock in
+    tests). Several ledgers (threads, processes) may share one store.
+    """
+
+    def __init__(self, store: Store, *, clock: Callable[[], Time]) -> None:
+        self.store = store
+        self.clock = clock
+        self.setup = store.setup()
+        self._state = LedgerState(self.setup)
+        self._time_kind = _time_kind(self.setup)
+
+    @classmethod
+    def create(
+        cls,
+        store: Store,
+        scenario: Problem,
+        *,
+        clock: Callable[[], Time],
+        mode: PromotionMode | str = PromotionMode.DIRECT,
+        offer_window: Any = None,
+    ) -> Ledger:
+        """Initialise an empty store with a scenario (a problem without requests)."""
+        store.initialise(LedgerSetup(scenario, PromotionMode(mode), offer_window))
+        return cls(store, clock=clock)
+
+    # -- write side ------------------------------------------------------------------
+
+    def submit(self, request: Request, *, at: Time | None = None) -> Decision:
+        """Decide one request now: seated, waitlisted (position, reason) or rejected."""
+        return self.submit_party((request,), at=at)[0]
+
+    def submit_party(
+        self, members: Sequence[Request], *, at: Time | None = None
+    ) -> tuple[Decision, ...]:
+        """Decide a whole party as one unit (all members in one session, or none).
+
+        Idempotent: the same ids with the same content return their current
+        decisions and change nothing; an id already used with other content,
+        or in another unit, raises :class:`ConflictError`. Under an
+        independent party rule the members are submitted one by one.
+        """
+        if not members:
+            raise LedgerError("submit_party needs at least one request")
+        if self.setup.scenario.policy.parties is PartyRule.INDEPENDENT and len(members) > 1:
+            return tuple(d for m in members for d in self.submit_party((m,), at=at))
+        with self._operation(at) as op:
+            known = self._known(members)
+            if known:
+                return tuple(self._decision(m.id) for m in members)
+            self._submit(op, tuple(members))
+            return tuple(self._decision(m.id) for m in members)
+
+    def withdraw(self, request_id: str, *, at: Time | None = None) -> tuple[Decision, ...]:
+        """Free the request's seat or waitlist place; return the promotions this caused.
+
+        Withdrawing twice changes nothing and returns no promotions.
+        """
+        with self._operation(at) as op:
+            entry = self._entry(request_id)
+            if entry.status in (Status.WITHDRAWN, Status.REJECTED):
+                return ()
+            event = op.emit(EventKind.WITHDRAWN, request_id, note="withdrew")
+            return self._promote(op, event.seq, f"{request_id} withdrew")
+
+    def accept(self, request_id: str, *, at: Time | None = None) -> tuple[Decision, ...]:
+        """Accept a held offer; any member accepts for the whole party. Returns their decisions."""
+        with self._operation(at) as op:
+            unit = self._offered_unit(request_id)
+            for member in unit:
+                op.emit(EventKind.ACCEPTED, member)
+            return tuple(self._decision(m) for m in unit)
+
+    def decline(self, request_id: str, *, at: Time | None = None) -> tuple[Decision, ...]:
+        """Decline a held offer (for the whole party); return the promotions this caused."""
+        with self._operation(at) as op:
+            unit = self._offered_unit(request_id)
+            first = None
+            for member in unit:
+                event = op.emit(EventKind.DECLINED, member, note="declined the offer")
+                first = first or event.seq
+            return self._promote(op, first, f"{request_id} declined an offer")
+
+    def set_capacity(
+        self, session: str, capacity: int, *, at: Time | None = None
+    ) -> tuple[Decision, ...]:
+        """Grow, shrink or (with 0) cancel a session; return every decision that changed.
+
+        When seats are too few, the session's latest-arrived units go back to
+        the waitlist at their own arrival position; then the waitlist is
+        promoted in arrival order, so a displaced unit may land in another
+        acceptable session.
+        """
+        if session not in self.setup.scenario.session_by_id:
+            raise FieldError("session", session, "id", session, "must name a session of the ledger")
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
+            raise FieldError("session", session, "capacity", capacity, "must be an integer >= 0")
+        with self._operation(at) as op:
+            state = self._state
+            event = op.emit(EventKind.CAPACITY_CHANGED, session=session, capacity=capacity)
+            counter = self.setup.scenario.session_ids.index(session)
+            held = state.entries.values()
+            holding = sorted(
+                {e.unit for e in held if e.session == session and e.status in _HOLDING},
+                key=lambda unit: state.entries[unit].order,
+            )
+            displaced: list[str] = []
+            while state.engine.left[counter] < 0:
+                unit = holding.pop()
+                note = f"displaced: {session} cut to {capacity} seats"
+                for member in state.units[unit]:
+                    op.emit(
+                        EventKind.WAITLISTED, member, reason=Reason.NO_ROOM, note=note,
+                        cause=event.seq,
+                    )  # fmt: skip
+                    displaced.append(member)
+            promoted = self._promote(op, event.seq, f"{session} now has {capacity} seats")
+            moved = {d.request for d in promoted}
+            return (*(self._decision(m) for m in displaced if m not in moved), *promoted)
+
+    def release(self, *, at: Time | None = None, quota: str | None = None) -> tuple[Decision, ...]:
+        """Apply every release due at ``at`` (or now), and release ``quota`` (a key) at once.
+
+        Returns the promotions caused.
+        """
+        with self._operation(at) as op:
+            if quota is not None and quota not in self._state.released:
+                if quota not in {q.key for q in self.setup.scenario.quotas}:
+                    raise FieldError(
+                        "quota", quota, "key", quota, "must name a quota of the ledger"
+                    )
+                event = op.emit(EventKind.RELEASED, quota=quota, note="released on request")
+                self._promote(op, event.seq, f"quota {quota} released")
+            return self._promoted_since(op, 0)
+
+    def tick(self, *, at: Time | None = None) -> tuple[Decision, ...]:
+        """Let time pass: expire due offers, apply due releases; return the promotions."""
+        with self._operation(at) as op:
+            return self._promoted_since(op, 0)
+
+    # -- read side ---------------------------------------------------------------------
+
+    def decision(self, request_id: str) -> Decision:
+        """The request's current decision."""
+        self.refresh()
+        return self._decision(request_id)
+
+    def history(self, request_id: str) -> tuple[Event, ...]:
+        """Every event that touched the request, oldest first."""
+        self.refresh()
+        log = self._state.log
+        return tuple(log[seq - 1] for seq in self._entry(request_id).history)
+
+    def events(self) -> tuple[Event, ...]:
+        """The whole event log."""
+        self.refresh()
+        return tuple(self._state.log)
+
+    def waitlist(self) -> tuple[str, ...]:
+        """Waitlisted request ids in queue order (a request's position is its index + 1)."""
+        self.refresh()
+        return self._waitlist_ids()
+
+    def rosters(self) -> dict[str, tuple[str, ...]]:
+        """Session id to the ids holding a seat there (seated or offered), in arrival order."""
+        self.refresh()
+        state = self._state
+        rosters: dict[str, list[str]] = {s: [] for s in self.setup.scenario.session_ids}
+        for entry in sorted(state.entries.values(), key=lambda e: e.order):
+            if entry.status in _HOLDING and entry.session is not None:
+                rosters[entry.session].append(entry.request.id)
+        return {s: tuple(ids) for s, ids in rosters.items()}
+
+    def capacities(self) -> dict[str, int]:
+        """Session id to its current capacity."""
+        self.refresh()
+        return dict(self._state.capacities)
+
+    def released(self) -> frozenset[str]:
+        """Keys of the quotas released so far."""
+        self.refresh()
+        return frozenset(self._state.released)
+
+    def allocation(self) -> Allocation:
+        """The current state as an allocation of the active (seated, offered, waitlisted) requests.
+
+        Its problem has the current capacities and only the unreleased
+        quotas, so fairness checks judge the ledger by the rules now in force.
+        Held offers count as assignments; decisions are the ledger's own.
+        """
+        self.refresh()
+        state = self._state
+        scenario = self.setup.scenario
+        gone = (Status.WITHDRAWN, Status.REJECTED)
+        active = sorted(
+            (e for e in state.entries.values() if e.status not in gone), key=lambda e: e.order
+        )
+        problem = scenario.replace(
+            sessions=[attrs.evolve(s, capacity=state.capacities[s.id]) for s in scenario.sessions],
+            quotas=[q for q in scenario.quotas if q.key not in state.released],
+            requests=[e.request for e in active],
+        )
+        assignments = {e.request.id: e.session if e.status in _HOLDING else None for e in active}
+        decisions = {e.request.id: self._decision(e.request.id) for e in active}
+        return Allocation(
+            problem, assignments, self._waitlist_ids(), method="ledger",
+            explainer=lambda _: decisions,
+        )  # fmt: skip
+
+    def refresh(self) -> None:
+        """Catch up with events other processes have written to the store."""
+        for event in self.store.events(after=self._state.seq):
+            self._state.apply(event)
+
+    # -- internals ---------------------------------------------------------------------
+
+    @contextmanager
+    def _operation(self, at: Time | None) -> Iterator[_Operation]:
+        """One atomic operation: lock the store, catch up, let time pass, act, write.
+
+        If anything fails the in-memory state goes back to before the
+        operation (the store rolls back its transaction). A store without
+        locking (a test-only mode) writes the events but the state goes back
+        too, so it is rebuilt from the store in store order.
+        """
+        now = self.clock() if at is None else at
+        self._check_time(now)
+        state = self._state
+        saved = None
+        try:
+            with self.store.operation():
+                self.refresh()
+                saved = state.snapshot()
+                op = _Operation(state, now)
+                self._catch_up_time(op)
+                yield op
+                self.store.append(op.events, self._current(op.events))
+        except BaseException:
+            if saved is not None:
+                state.restore(saved)
+            raise
+        if not self.store.locking:
+            assert saved is not None
+            state.restore(saved)
+
+    def _current(self, events: Sequence[Event]) -> dict[str, Entry]:
+        """The entries the events touched, as they stand now (the store's status table)."""
+        entries = self._state.entries
+        return {e.request: entries[e.request] for e in events if e.request is not None}
+
+    def _check_time(self, now: object) -> None:
+        kind = self._time_kind
+        valid = isinstance(now, int | datetime) and not isinstance(now, bool)
+        if valid and kind is not None and not isinstance(now, kind):
+            valid = False
+        if not valid:
+            expected = "an integer or a date-time" if kind is None else kind.__name__
+            raise FieldError("ledger", None, "time", now, f"must be {expected}")
+
+    def _catch_up_time(self, op: _Operation) -> None:
+        """Expire offers and apply releases due by ``op.now``, in time order."""
+        state = self._state
+        due: list[tuple[Time, int, str, str]] = []
+        for quota in self.setup.scenario.quotas:
+            release = quota.release
+            if release is not None and quota.key not in state.released and release <= op.now:  # type: ignore[operator]
+                due.append((release, 0, quota.key, "release"))
+        if self.setup.mode is PromotionMode.OFFER:
+            for unit in {e.unit for e in state.entries.values() if e.status is Status.OFFERED}:
+                expires = next(
+                    state.entries[m].expires for m in state.units[unit]
+                    if state.entries[m].status is Status.OFFERED
+                )  # fmt: skip
+                assert expires is not None
+                if expires <= op.now:  # type: ignore[operator]
+                    due.append((expires, state.entries[unit].order, unit, "expire"))
+        for when, _, key, what in sorted(due, key=lambda d: (d[0], d[1], d[2])):
+            if what == "release":
+                event = op.emit(EventKind.RELEASED, quota=key, note=f"release time {when}")
+                self._promote(op, event.seq, f"quota {key} released")
+                continue
+            first = None
+            for member in state.units.get(key, ()):
+                if state.entries[member].status is Status.OFFERED:
+                    event = op.emit(EventKind.EXPIRED, member, note=f"offer expired at {when}")
+                    first = first or event.seq
+            if first is not None:
+                self._promote(op, first, f"an offer to {key} expired")
+
+    def _promoted_since(self, op: _Operation, start: int) -> tuple[Decision, ...]:
+        kinds = (EventKind.SEATED, EventKind.OFFERED)
+        return tuple(
+            self._decision(e.request)
+            for e in op.events[start:]
+            if e.kind in kinds and e.request is not None and e.reason is Reason.PROMOTED
+        )
+
+    def _promote(self, op: _Operation, cause: int | None, why: str) -> tuple[Decision, ...]:
+        """Pass through the waitlist in arrival order; seat (or offer) each unit that fits."""
+        state = self._state
+        offer = self.setup.mode is PromotionMode.OFFER
+        kind = EventKind.OFFERED if offer else EventKind.SEATED
+        expires = op.now + self.setup.offer_window if offer else None  # type: ignore[operator]
+        promoted: list[str] = []
+        for unit in state.waitlisted():
+            members = state.members(unit)
+            session = state.engine.place(members)
+            if session is None:
+                continue
+            for member in members:
+                op.emit(
+                    kind, member.id, session=session, reason=Reason.PROMOTED,
+                    note=f"after {why}", cause=cause, expires=expires,
+                )  # fmt: skip
+                promoted.append(member.id)
+        return tuple(self._decision(m) for m in promoted)
+
+    def _known(self, members: Sequence[Request]) -> bool:
+        """Whether this exact submission was made before; raise on a conflicting one."""
+        entries = self._state.entries
+        seen = [m for m in members if m.id in entries]
+        if not seen:
+            party = members[0].party
+            if (
+                party is not None
+                and self.setup.scenario.policy.parties is PartyRule.TOGETHER
+                and party in self._state.party_unit
+                and len({m.party for m in members}) == 1
+            ):
+                raise ConflictError(
+                    f"party {party!r} was already submitted; submit all its members together"
+                )
+            return False
+        units = {entries[m.id].unit for m in seen}
+        same_unit = {entries[m].request.id for m in entries if entries[m].unit in units}
+        for member in members:
+            entry = entries.get(member.id)
+            if entry is None or entry.request != member or len(units) > 1:
+                raise ConflictError(
+                    f"request {member.id!r} conflicts with an earlier submission: "
+                    "an id may be submitted again only with the same content and party"
+                )
+        if len(same_unit) != len(members):
+            raise ConflictError(
+                f"request {members[0].id!r} was submitted in a unit of {len(same_unit)}"
+            )
+        return True
+
+    def _submit(self, op: _Operation, members: tuple[Request, ...]) -> None:
+        state = self._state
+        unit = members[0].id
+        error = self._invalid(members)
+        for member in members:
+            op.emit(EventKind.SUBMITTED, member.id, payload=member, unit=unit)
+        problem = self.setup.scenario
+        if error is not None:
+            for member in members:
+                op.emit(EventKind.REJECTED, member.id, reason=Reason.INVALID, note=error)
+            return
+        ranked = problem.unit_acceptable(members)
+        engine = state.engine
+        # Which better-ranked sessions lacked room decides the reason, as in batch.
+        blocked = {s: bool(engine.shortfalls(members, s)) for s in ranked}
+        session = engine.place(members)
+        if session is None:
+            reason = Reason.NO_ROOM if ranked else Reason.NO_COMMON_SESSION
+            for member in members:
+                op.emit(EventKind.WAITLISTED, member.id, reason=reason)
+            return
+        better = ranked[: ranked.index(session)]
+        if not better:
+            reason = Reason.FIRST_CHOICE
+        elif any(blocked[s] for s in better):
+            reason = Reason.LOWER_CHOICE
+        else:
+            reason = Reason.WITH_COLLEAGUES
+        for member in members:
+            op.emit(EventKind.SEATED, member.id, session=session, reason=reason)
+
+    def _invalid(self, members: tuple[Request, ...]) -> str | None:
+        """Why the submission cannot enter the ledger, or ``None``: the model's own checks.
+
+        The members are validated in a problem together with the ledger's
+        first accepted request, so arrivals keep one type.
+        """
+        if len(members) > 1 and (members[0].party is None or len({m.party for m in members}) != 1):
+            return "the members of one submission must share one party id"
+        anchor = next(
+            (e.request for e in self._state.entries.values() if e.status is not Status.REJECTED),
+            None,
+        )
+        # The anchor's party is dropped: only its arrival type matters here.
+        requests = members if anchor is None else (*members, attrs.evolve(anchor, party=None))
+        try:
+            self.setup.scenario.replace(requests=requests)
+        except ProblemError as error:
+            return "; ".join(str(e) for e in error.errors)
+        return None
+
+    def _entry(self, request_id: str) -> Entry:
+        entry = self._state.entries.get(request_id)
+        if entry is None:
+            raise UnknownRequestError(f"no request {request_id!r} was submitted to this ledger")
+        return entry
+
+    def _offered_unit(self, request_id: str) -> tuple[str, ...]:
+        entry = self._entry(request_id)
+        if entry.status is not Status.OFFERED:
+            raise LedgerError(f"request {request_id!r} holds no offer; it is {entry.status.value}")
+        state = self._state
+        return tuple(
+            m for m in state.units[entry.unit] if state.entries[m].status is Status.OFFERED
+        )
+
+    def _waitlist_ids(self) -> tuple[str, ...]:
+        state = self._state
+        return tuple(m for unit in state.waitlisted() for m in state.units.get(unit, ()))
+
+    def _decision(self, request_id: str) -> Decision:
+        entry = self._entry(request_id)
+        state = self._state
+        request = entry.request
+        if entry.status is Status.WAITLISTED:
+            ids = self._waitlist_ids()
+            members = state.members(entry.unit)
+            blocks = tuple(
+                b
+                for s in self.setup.scenario.unit_acceptable(members)
+                for b in state.engine.shortfalls(members, s)
+            )
+            return Decision(
+                request.id, entry.status, entry.reason,
+                position=ids.index(request.id) + 1, blocks=blocks, note=entry.note,
+            )  # fmt: skip
+        rank = None
+        if entry.session is not None and request.sessions:
+            rank = request.sessions.index(entry.session) + 1
+        return Decision(
+            request.id, entry.status, entry.reason, session=entry.session, rank=rank,
+            note=entry.note,
+        )  # fmt: skip
+
+
+def _time_kind(setup: LedgerSetup) -> type | None:
+    """The type every time in this ledger must have, when its settings fix one."""
+    times: list[object] = [q.release for q in setup.scenario.quotas if q.release is not None]
+    if setup.offer_window is not None:
+        times.append(0 if isinstance(setup.offer_window, int) else datetime.min)
+    for time in times:
+        return int if isinstance(time, int) else datetime
+    return None

@@ -1,0 +1,114 @@
+"""Ledger settings and events as JSON text, for stores that keep text (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from seatalloc.allocation import Reason
+from seatalloc.booking.events import Event, EventKind, LedgerSetup, PromotionMode
+from seatalloc.model import Group, Policy, Problem, Quota, Request, Session
+
+__all__ = ["dump_event", "dump_setup", "load_event", "load_setup"]
+
+
+def _time(value: int | datetime | None) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _untime(value: Any) -> Any:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _request(request: Request) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "group": request.group,
+        "role": request.role,
+        "arrival": _time(request.arrival),
+        "sessions": list(request.sessions),
+        "party": request.party,
+        "attributes": dict(request.attributes),
+    }
+
+
+def _unrequest(data: dict[str, Any]) -> Request:
+    return Request(**{**data, "arrival": _untime(data["arrival"])})
+
+
+def dump_setup(setup: LedgerSetup) -> str:
+    """The settings as JSON text."""
+    scenario = setup.scenario
+    window = setup.offer_window
+    return json.dumps(
+        {
+            "sessions": [
+                {"id": s.id, "capacity": s.capacity, "label": s.label,
+                 "start": _time(s.start), "end": _time(s.end)}
+                for s in scenario.sessions
+            ],
+            "groups": [{"id": g.id, "label": g.label} for g in scenario.groups],
+            "quotas": [
+                {"limit": q.limit, "group": q.group, "role": q.role,
+                 "per_session": q.per_session, "release": _time(q.release)}
+                for q in scenario.quotas
+            ],
+            "policy": {
+                "tie_break": scenario.policy.tie_break.value,
+                "seed": scenario.policy.seed,
+                "parties": scenario.policy.parties.value,
+                "prefer_colleagues": scenario.policy.prefer_colleagues,
+            },
+            "mode": setup.mode.value,
+            "offer_window": (
+                {"seconds": window.total_seconds()} if isinstance(window, timedelta) else window
+            ),
+        },
+        sort_keys=True,
+    )  # fmt: skip
+
+
+def load_setup(text: str) -> LedgerSetup:
+    """Settings from :func:`dump_setup` text."""
+    data = json.loads(text)
+    sessions = [
+        Session(**{**s, "start": _untime(s["start"]), "end": _untime(s["end"])})
+        for s in data["sessions"]
+    ]
+    quotas = [Quota(**{**q, "release": _untime(q["release"])}) for q in data["quotas"]]
+    scenario = Problem(
+        sessions, [Group(**g) for g in data["groups"]], (), quotas, Policy(**data["policy"])
+    )
+    window = data["offer_window"]
+    if isinstance(window, dict):
+        window = timedelta(seconds=window["seconds"])
+    return LedgerSetup(scenario, PromotionMode(data["mode"]), window)
+
+
+def dump_event(event: Event) -> str:
+    """Everything but seq, kind, time and request (kept in their own columns) as JSON text."""
+    body = {
+        "session": event.session,
+        "reason": None if event.reason is None else event.reason.value,
+        "note": event.note,
+        "cause": event.cause,
+        "payload": None if event.payload is None else _request(event.payload),
+        "unit": event.unit,
+        "capacity": event.capacity,
+        "quota": event.quota,
+        "expires": _time(event.expires),
+    }
+    return json.dumps({k: v for k, v in body.items() if v is not None}, sort_keys=True)
+
+
+def load_event(seq: int, kind: str, at: str, request: str | None, body: str) -> Event:
+    """An event from its columns."""
+    data = json.loads(body)
+    if "reason" in data:
+        data["reason"] = Reason(data["reason"])
+    if "payload" in data:
+        data["payload"] = _unrequest(data["payload"])
+    if "expires" in data:
+        data["expires"] = _untime(data["expires"])
+    return Event(seq, EventKind(kind), _untime(json.loads(at)), request, **data)
