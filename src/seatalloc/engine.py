@@ -61,6 +61,7 @@ class Engine:
         self.seat_of: dict[str, str] = {}
         """Request id to the session it sits in."""
         self._compiled: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {}
+        self._group_quotas: dict[str, list[tuple[Quota, dict[str | None, int]]]] = {}
         self._colleagues: dict[str, Counter[str]] | None = (
             {} if problem.policy.prefer_colleagues else None
         )
@@ -70,7 +71,14 @@ class Engine:
         key = (request.group, request.role)
         compiled = self._compiled.get(key)
         if compiled is None:
-            applying = [ids for quota, ids in self._quota_counters if quota.applies_to(request)]
+            relevant = self._group_quotas.get(request.group)
+            if relevant is None:
+                # Other groups' quotas never apply: filter them out once per group, not per role.
+                relevant = [
+                    (q, ids) for q, ids in self._quota_counters if q.group in (None, request.group)
+                ]
+                self._group_quotas[request.group] = relevant
+            applying = [ids for quota, ids in relevant if quota.applies_to(request)]
             compiled = {
                 session: (i, *(ids[session] if session in ids else ids[None] for ids in applying))
                 for i, session in enumerate(self.problem.session_ids)
@@ -169,6 +177,7 @@ class Engine:
         """
         self._quota_counters = [(q, ids) for q, ids in self._quota_counters if q != quota]
         self._compiled.clear()
+        self._group_quotas.clear()
 
     @classmethod
     def with_seats(cls, problem: Problem, assignments: Mapping[str, str | None]) -> Engine:
