@@ -6,6 +6,7 @@ optimisers; demand simulation and fairness checks.
 """
 
 from seatalloc.allocation import Allocation, Decision, Reason, Status
+from seatalloc.demand import Demand, DemandModel, load_demand, sample_demand, sample_requests
 from seatalloc.engine import Engine, Limit, Shortfall
 from seatalloc.errors import (
     FieldError,
@@ -34,11 +35,14 @@ from seatalloc.model import (
     Session,
     TieBreak,
 )
+from seatalloc.simulate import SimulationResult, simulate, sweep
 
 __all__ = [
     "Allocation",
     "Arrival",
     "Decision",
+    "Demand",
+    "DemandModel",
     "Engine",
     "FieldError",
     "Group",
@@ -55,13 +59,19 @@ __all__ = [
     "SeatallocError",
     "Session",
     "Shortfall",
+    "SimulationResult",
     "Status",
     "TieBreak",
     "Where",
     "allocate",
     "load_allocation",
+    "load_demand",
     "load_requests",
     "load_scenario",
     "parse_requests_csv",
+    "sample_demand",
+    "sample_requests",
+    "simulate",
+    "sweep",
     "write_allocation",
 ]

@@ -14,10 +14,11 @@ problem, model and seed always give the same requests.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import random
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,19 +26,14 @@ from typing import Any
 import attrs
 
 from seatalloc.errors import FieldError, InputError, ProblemError, Where
+from seatalloc.io._files import read_text
 from seatalloc.model import Arrival, Problem, Request
+from seatalloc.scenarios import WORKSHOP_ROLES
 
 __all__ = ["ROLES", "Demand", "DemandModel", "load_demand", "sample_demand", "sample_requests"]
 
-ROLES: tuple[str, ...] = (
-    "planner",
-    "infrastructure",
-    "energy-climate",
-    "env-objectives",
-    "transport",
-)
-"""The announcement's roles: community planner, infrastructure strategist, energy and
-climate strategist, environmental objectives coordinator, transport planner."""
+ROLES: tuple[str, ...] = tuple(WORKSHOP_ROLES)
+"""The roles the workshop announcement invites: the default role mix, equally weighted."""
 
 Weights = tuple[tuple[str, float], ...]
 
@@ -198,11 +194,8 @@ def _toml_value(value: Any) -> str:
 
 def load_demand(path: str | Path) -> DemandModel:
     """Read a demand model from TOML: the ``[demand]`` table if present, else the whole file."""
-    path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text ({error.reason})") from None
+        data = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"{path}: not valid TOML: {error}") from None
     table = data.get("demand", data)
@@ -237,12 +230,17 @@ def sample_demand(problem: Problem, model: DemandModel, seed: int) -> Demand:
     if unknown:
         raise FieldError("demand", None, "popularity", unknown[0], "must name a session")
     rng = random.Random(seed)
+    random_, pick = rng.random, bisect.bisect_right
     weights = [float(popular.get(s, 1.0)) for s in sessions]
     if sessions and sum(weights) <= 0:
         raise FieldError("demand", None, "popularity", popular, "must leave a session weight > 0")
     roles = [r for r, _ in model.roles]
     role_cum = _cumulative([w for _, w in model.roles])
-    accepts_cum = _cumulative(list(model.accepts[: len(sessions)]) or [1.0])
+    # Accepting more sessions than there are means accepting all of them.
+    n = len(sessions)
+    accepts = [*model.accepts[: n - 1], sum(model.accepts[n - 1 :])] if n else [1.0]
+    accepts_cum = _cumulative(accepts)
+    session_cum = _cumulative(weights) if n else []
     groups = [g.id for g in problem.groups]
     if model.groups is not None and model.groups < len(groups):
         groups = sorted(rng.sample(groups, model.groups))
@@ -250,42 +248,45 @@ def sample_demand(problem: Problem, model: DemandModel, seed: int) -> Demand:
     mean = model.scale * capacity / len(groups) if groups else 0.0
     shape = 1.0 / model.spread**2 if model.spread > 0 else 0.0
 
-    drafts: list[dict[str, Any]] = []
+    rank = _ranker(sessions, weights, model.cohesion)
+    follow, party, follow_seconds = model.follow, model.party, model.follow_minutes * 60
+    # Drafts: [id, group, role, arrival, sessions, party]; Requests are built at the end
+    # because a party id is set on its first member only once a colleague joins.
+    drafts: list[list[Any]] = []
     for group in groups:
         interest = rng.gammavariate(shape, 1.0 / shape) if shape else 1.0
         size = _poisson(rng, mean * interest)
         if size == 0:
             continue
-        favourite = sessions[_pick(rng, _cumulative(weights))] if sessions else None
+        favourite = sessions[pick(session_cum, random_())] if n else None
         first = _arrival(rng, model)
-        leader: dict[str, Any] | None = None
+        leader: list[Any] = []
         for i in range(size):
-            role = roles[_pick(rng, role_cum)]
-            if i and rng.random() < model.follow:
-                assert leader is not None
-                if rng.random() < model.party:
-                    leader["party"] = f"{group}-party"
-                    drafts.append({**leader, "id": f"{group}-{i + 1:02d}", "role": role})
+            role = roles[pick(role_cum, random_())]
+            request_id = f"{group}-{i + 1:02d}"
+            if i and random_() < follow:
+                if random_() < party:
+                    leader[5] = f"{group}-party"
+                    drafts.append([request_id, group, role, first, leader[4], leader[5]])
                     continue
-                arrival = first + round(_exponential(rng, model.follow_minutes * 60))
+                arrival = first + round(_exponential(rng, follow_seconds))
             else:
                 arrival = first if i == 0 else _arrival(rng, model)
-            count = _pick(rng, accepts_cum) + 1
-            ranked = _ranked(
-                rng, sessions, weights, count, favourite=favourite, cohesion=model.cohesion
-            )
-            draft: dict[str, Any] = {"id": f"{group}-{i + 1:02d}", "group": group, "role": role,
-                     "arrival": arrival, "sessions": ranked, "party": None}  # fmt: skip
-            leader = leader or draft
-            drafts.append(draft)
+            ranked = rank(rng, favourite)[: pick(accepts_cum, random_()) + 1]
+            drafts.append([request_id, group, role, arrival, ranked, None])
+            leader = leader or drafts[-1]
 
     withdrawals: list[tuple[int, str]] = []
+    withdraw_seconds = model.withdraw_hours * 3600
     for draft in drafts:
-        if rng.random() < model.withdrawal:
-            delay = round(_exponential(rng, model.withdraw_hours * 3600))
-            withdrawals.append((draft["arrival"] + 1 + delay, draft["id"]))
+        if random_() < model.withdrawal:
+            delay = round(_exponential(rng, withdraw_seconds))
+            withdrawals.append((draft[3] + 1 + delay, draft[0]))
     withdrawals.sort()
-    requests = tuple(Request(**{**d, "arrival": _when(model, d["arrival"])}) for d in drafts)
+    if model.opens is None:
+        requests = tuple(Request(*d) for d in drafts)
+    else:
+        requests = tuple(Request(i, g, r, _when(model, t), s, p) for i, g, r, t, s, p in drafts)
     return Demand(requests, tuple((rid, _when(model, t)) for t, rid in withdrawals))
 
 
@@ -294,17 +295,16 @@ def _when(model: DemandModel, seconds: int) -> Arrival:
 
 
 def _cumulative(weights: Sequence[float]) -> list[float]:
-    total = 0.0
-    out = []
-    for w in weights:
-        total += w
-        out.append(total)
+    """Cumulative weights scaled to end at exactly 1.0, for :func:`bisect.bisect_right`.
+
+    ``bisect_right(cumulative, rng.random())`` then draws index ``i`` with
+    probability proportional to ``weights[i]`` and never a zero weight:
+    ``random()`` is below 1.0, so the index is always in range.
+    """
+    total = sum(weights)
+    out = list(itertools.accumulate(w / total for w in weights))
+    out[-1] = 1.0
     return out
-
-
-def _pick(rng: random.Random, cumulative: Sequence[float]) -> int:
-    """Index drawn with the given cumulative weights (like ``choices``, without the list)."""
-    return min(bisect.bisect_right(cumulative, rng.random() * cumulative[-1]), len(cumulative) - 1)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -329,24 +329,46 @@ def _exponential(rng: random.Random, mean: float) -> float:
     return rng.expovariate(1.0 / mean) if mean > 0 else 0.0
 
 
-def _ranked(
-    rng: random.Random,
-    sessions: Sequence[str],
-    weights: Sequence[float],
-    count: int,
-    *,
-    favourite: str | None,
-    cohesion: float,
-) -> tuple[str, ...]:
-    """``count`` sessions, best first: the favourite first with probability ``cohesion``,
-    the rest by weight without replacement.
+def _ranker(
+    sessions: Sequence[str], weights: Sequence[float], cohesion: float
+) -> Callable[[random.Random, str | None], tuple[str, ...]]:
+    """A function drawing a full ranking of ``sessions``, best first.
 
-    Weighted order by Efraimidis-Spirakis keys ``u ** (1 / w)``, largest first:
-    one draw per session; zero-weight sessions come last, in session order.
+    Sessions are ordered by weight without replacement (Plackett-Luce); then,
+    with probability ``cohesion``, the board's favourite moves to the front.
+    Zero-weight sessions come last in session order. Up to six weighted
+    sessions every ordering's probability is tabulated once, so a draw is one
+    random number and a bisection; beyond, a draw uses Efraimidis-Spirakis
+    keys ``u ** (1 / w)``, largest first.
     """
-    random_ = rng.random
-    keys = [random_() ** (1.0 / w) if w > 0 else -1.0 for w in weights]
-    if favourite is not None and random_() < cohesion:
-        keys[sessions.index(favourite)] = 2.0
-    order = sorted(range(len(sessions)), key=lambda i: (-keys[i], i))
-    return tuple(sessions[i] for i in order[:count])
+    live = [i for i, w in enumerate(weights) if w > 0]
+    tail = tuple(sessions[i] for i, w in enumerate(weights) if w <= 0)
+    orders: list[tuple[str, ...]] = []
+    cumulative: list[float] = []
+    if len(live) <= 6:
+        chances = []
+        for order in itertools.permutations(live):
+            p, left = 1.0, sum(weights[i] for i in order)
+            for i in order:
+                p *= weights[i] / left
+                left -= weights[i]
+            chances.append(p)
+            orders.append(tuple(sessions[i] for i in order) + tail)
+        cumulative = _cumulative(chances)
+    moved: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = {}
+
+    def draw(rng: random.Random, favourite: str | None) -> tuple[str, ...]:
+        if orders:
+            ranked = orders[bisect.bisect_right(cumulative, rng.random())]
+        else:
+            keys = {i: rng.random() ** (1.0 / weights[i]) for i in live}
+            ranked = tuple(sessions[i] for i in sorted(live, key=keys.__getitem__, reverse=True))
+            ranked += tail
+        if favourite is None or rng.random() >= cohesion:
+            return ranked
+        key = (ranked, favourite)
+        if key not in moved:
+            moved[key] = (favourite, *(s for s in ranked if s != favourite))
+        return moved[key]
+
+    return draw

@@ -1,0 +1,266 @@
+"""Monte Carlo over policies: the same sampled demand per replication for every policy.
+
+Replication ``i`` uses the seed ``replication_seed(seed, i)``, a hash of the
+base seed and the index, so a replication's records never depend on which
+executor ran it, in what chunk or in what order. Work is sent to an
+executor in chunks of replications, each task carrying only the problem
+without requests, the demand model and a range of indices; records come
+back in replication order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+import attrs
+
+from seatalloc.allocation import Allocation
+from seatalloc.demand import Demand, DemandModel, sample_demand
+from seatalloc.errors import FieldError
+from seatalloc.fcfs import allocate
+from seatalloc.model import Problem
+from seatalloc.simulate.metrics import allocation_metrics, summarize
+
+__all__ = [
+    "POLICIES",
+    "SimulationResult",
+    "replication_seed",
+    "simulate",
+    "sweep",
+    "sweep_values",
+]
+
+Progress = Callable[[int, int], None]
+"""Called with (replications done, replications in total) after each chunk."""
+
+
+@attrs.frozen
+class RunOptions:
+    """Settings of the policies that need more than the problem."""
+
+    time_limit: float = 10.0
+    """Seconds per solve for ``optimal``."""
+
+
+def _fcfs(problem: Problem, demand: Demand, seed: int, options: RunOptions) -> Allocation:
+    return allocate(problem)
+
+
+def _colleagues(problem: Problem, demand: Demand, seed: int, options: RunOptions) -> Allocation:
+    policy = attrs.evolve(problem.policy, prefer_colleagues=True)
+    return allocate(problem.replace(policy=policy))
+
+
+def _optimal(problem: Problem, demand: Demand, seed: int, options: RunOptions) -> Allocation:
+    from seatalloc.optimize import optimize_sessions
+
+    return optimize_sessions(
+        problem, guarantee="fcfs-seats", time_limit=options.time_limit, seed=seed % 2**31
+    )
+
+
+PolicyRun = Callable[[Problem, Demand, int, RunOptions], Allocation]
+
+POLICIES: dict[str, PolicyRun] = {
+    "fcfs": _fcfs,
+    "colleagues": _colleagues,
+    "optimal": _optimal,
+}
+"""Policy name to what allocates one sampled problem under it."""
+
+
+def replication_seed(seed: int, index: int) -> int:
+    """The seed of replication ``index``: 64 bits of a BLAKE2b hash of both numbers."""
+    digest = hashlib.blake2b(f"{seed}:{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+@attrs.frozen
+class _Task:
+    """One chunk of replications at one sweep point: small to pickle."""
+
+    problem: Problem
+    model: DemandModel
+    policies: tuple[str, ...]
+    seed: int
+    start: int
+    stop: int
+    options: RunOptions
+    point: tuple[tuple[str, Any], ...] = ()
+
+
+def _run_task(task: _Task) -> list[dict[str, Any]]:
+    """Records of the task's replications, each policy on the same sampled demand."""
+    roles = [r for r, _ in task.model.roles]
+    runs = [POLICIES[name] for name in task.policies]
+    records = []
+    for index in range(task.start, task.stop):
+        seed = replication_seed(task.seed, index)
+        demand = sample_demand(task.problem, task.model, seed)
+        problem = task.problem.replace(requests=demand.requests)
+        for name, run in zip(task.policies, runs, strict=True):
+            head = {**dict(task.point), "replication": index, "seed": seed, "policy": name}
+            records.append(
+                {**head, **allocation_metrics(run(problem, demand, seed, task.options), roles)}
+            )
+    return records
+
+
+@attrs.frozen
+class SimulationResult:
+    """Plain records, one per (sweep point,) replication and policy, and their summary.
+
+    ``records`` are dicts with the same keys, ready for CSV, pandas or polars.
+    ``param`` names the swept demand field (its value is a column), if any.
+    """
+
+    records: list[dict[str, Any]] = attrs.field(repr=False)
+    policies: tuple[str, ...]
+    runs: int
+    seed: int
+    model: DemandModel
+    param: str | None = None
+
+    @property
+    def by(self) -> tuple[str, ...]:
+        """The columns a summary row is keyed by."""
+        return (self.param, "policy") if self.param else ("policy",)
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per (point,) policy and metric: n, mean, sd and the 95 % Student-t interval."""
+        return summarize(self.records, self.by, skip=("replication", "seed"))
+
+
+def sweep_values(low: float, high: float, steps: int) -> tuple[float, ...]:
+    """``steps`` evenly spaced values from ``low`` to ``high`` inclusive."""
+    if steps < 1:
+        raise FieldError("sweep", None, "steps", steps, "must be an integer >= 1")
+    if steps == 1:
+        return (low,)
+    return tuple(low + (high - low) * i / (steps - 1) for i in range(steps))
+
+
+def simulate(
+    problem: Problem,
+    demand: DemandModel | None = None,
+    *,
+    runs: int,
+    seed: int = 0,
+    policies: Sequence[str] = ("fcfs", "colleagues"),
+    executor: Executor | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    chunk: int | None = None,
+    time_limit: float = 10.0,
+) -> SimulationResult:
+    """Run ``runs`` replications of every policy on the same sampled demand each.
+
+    The problem's sessions, groups, quotas and policy are kept; its requests
+    are replaced by each sample. ``executor`` (any ``concurrent.futures``
+    executor, e.g. a Dask ``Client.get_executor()``) is used and never shut
+    down; else ``workers`` > 1 starts a process pool for the call; else the
+    work runs in this process. ``progress(done, total)`` is called after each
+    chunk of ``chunk`` replications.
+    """
+    return _run(problem, demand, None, (), runs=runs, seed=seed, policies=policies,
+                executor=executor, workers=workers, progress=progress, chunk=chunk,
+                time_limit=time_limit)  # fmt: skip
+
+
+def sweep(
+    problem: Problem,
+    demand: DemandModel | None,
+    param: str,
+    values: Iterable[Any],
+    *,
+    runs: int,
+    seed: int = 0,
+    policies: Sequence[str] = ("fcfs", "colleagues"),
+    executor: Executor | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    chunk: int | None = None,
+    time_limit: float = 10.0,
+) -> SimulationResult:
+    """:func:`simulate` at each value of the demand field ``param``; records carry the value.
+
+    Every point reuses the same replication seeds (common random numbers),
+    so differences between points are not sampling noise of the seeds.
+    """
+    return _run(problem, demand, param, tuple(values), runs=runs, seed=seed, policies=policies,
+                executor=executor, workers=workers, progress=progress, chunk=chunk,
+                time_limit=time_limit)  # fmt: skip
+
+
+def _check(problem: Problem, policies: Sequence[str], runs: int) -> None:
+    """Fail before any work: unknown policy, bad run count, missing optional dependency."""
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise FieldError("simulation", None, "runs", runs, "must be an integer >= 1")
+    if not policies:
+        raise FieldError("simulation", None, "policies", policies, "must name a policy")
+    for name in policies:
+        if name not in POLICIES:
+            known = ", ".join(POLICIES)
+            raise FieldError("simulation", None, "policies", name, f"must be one of {known}")
+    if "optimal" in policies:
+        from seatalloc.optimize import optimize_sessions  # noqa: F401
+
+
+def _run(
+    problem: Problem,
+    demand: DemandModel | None,
+    param: str | None,
+    values: tuple[Any, ...],
+    *,
+    runs: int,
+    seed: int,
+    policies: Sequence[str],
+    executor: Executor | None,
+    workers: int | None,
+    progress: Progress | None,
+    chunk: int | None,
+    time_limit: float,
+) -> SimulationResult:
+    policies = tuple(policies)
+    _check(problem, policies, runs)
+    model = demand or DemandModel()
+    base = problem.replace(requests=())
+    options = RunOptions(time_limit=time_limit)
+    if param is None:
+        points: list[tuple[tuple[str, Any], ...]] = [()]
+        models = [model]
+    else:
+        if param not in attrs.fields_dict(DemandModel):
+            raise FieldError("sweep", None, "param", param, "must name a demand model field")
+        points = [((param, value),) for value in values]
+        models = [model.evolve(**{param: value}) for value in values]
+    size = chunk or max(1, min(500, math.ceil(runs / 32)))
+    tasks = [
+        _Task(base, m, policies, seed, start, min(start + size, runs), options, point)
+        for point, m in zip(points, models, strict=True)
+        for start in range(0, runs, size)
+    ]
+    total = runs * len(points)
+    records: list[dict[str, Any]] = []
+    for done in _map(tasks, executor, workers):
+        records.extend(done)
+        if progress is not None:
+            progress(len(records) // len(policies), total)
+    return SimulationResult(records, policies, runs, seed, model, param)
+
+
+def _map(
+    tasks: Sequence[_Task], executor: Executor | None, workers: int | None
+) -> Iterator[list[dict[str, Any]]]:
+    """Results in task order: in this process, on the given executor, or on an own pool."""
+    if executor is not None:
+        yield from executor.map(_run_task, tasks)
+    elif workers is not None and workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            yield from pool.map(_run_task, tasks)
+    else:
+        yield from map(_run_task, tasks)
