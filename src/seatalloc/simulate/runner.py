@@ -22,7 +22,7 @@ from seatalloc.allocation import Allocation
 from seatalloc.demand import Demand, DemandModel, sample_demand
 from seatalloc.errors import FieldError
 from seatalloc.fcfs import allocate
-from seatalloc.model import Problem
+from seatalloc.model import Arrival, Problem, Request
 from seatalloc.simulate.metrics import allocation_metrics, summarize
 
 __all__ = [
@@ -44,6 +44,9 @@ class RunOptions:
 
     time_limit: float = 10.0
     """Seconds per solve for ``optimal``."""
+    release: Arrival | None = None
+    """For ``booking``: when every group quota's unused places open to everyone
+    (in the arrival unit); ``None`` keeps the scenario's own release times."""
 
 
 def _fcfs(problem: Problem, demand: Demand, seed: int, options: RunOptions) -> Allocation:
@@ -63,12 +66,48 @@ def _optimal(problem: Problem, demand: Demand, seed: int, options: RunOptions) -
     )
 
 
+def _booking(problem: Problem, demand: Demand, seed: int, options: RunOptions) -> Allocation:
+    """Requests submitted one by one to a booking ledger, with the sampled withdrawals.
+
+    Events run in time order (a submission before a withdrawal at the same
+    time); at the end time advances to the release, so a release after the
+    last event still promotes the waitlist. Withdrawn requests are not in
+    the resulting allocation.
+    """
+    from seatalloc.booking import Ledger
+    from seatalloc.stores.memory import MemoryStore
+
+    quotas = problem.quotas
+    if options.release is not None:
+        quotas = tuple(
+            attrs.evolve(q, release=options.release) if q.group is not None else q for q in quotas
+        )
+    scenario = problem.replace(requests=(), quotas=quotas)
+    first: Arrival = problem.order[0].arrival if problem.requests else 0
+    ledger = Ledger.create(MemoryStore(), scenario, clock=lambda: first)
+    events: list[tuple[Any, int, str, tuple[Request, ...]]] = [
+        (unit[0].arrival, 0, unit[0].id, unit) for unit in problem.units
+    ]
+    events += [(at, 1, request_id, ()) for request_id, at in demand.withdrawals]
+    events.sort(key=lambda e: e[:3])
+    for at, kind, request_id, unit in events:
+        if kind == 0:
+            ledger.submit_party(unit, at=at)
+        else:
+            ledger.withdraw(request_id, at=at)
+    releases = [q.release for q in scenario.quotas if q.release is not None]
+    if events or releases:
+        ledger.tick(at=max([e[0] for e in events[-1:]] + releases))
+    return ledger.allocation()
+
+
 PolicyRun = Callable[[Problem, Demand, int, RunOptions], Allocation]
 
 POLICIES: dict[str, PolicyRun] = {
     "fcfs": _fcfs,
     "colleagues": _colleagues,
     "optimal": _optimal,
+    "booking": _booking,
 }
 """Policy name to what allocates one sampled problem under it."""
 
@@ -104,8 +143,11 @@ def _run_task(task: _Task) -> list[dict[str, Any]]:
         problem = task.problem.replace(requests=demand.requests)
         for name, run in zip(task.policies, runs, strict=True):
             head = {**dict(task.point), "replication": index, "seed": seed, "policy": name}
+            allocation = run(problem, demand, seed, task.options)
+            # Batch policies apply no withdrawals; the ledger leaves the withdrawn out.
+            withdrawn = len(problem.requests) - len(allocation.problem.requests)
             records.append(
-                {**head, **allocation_metrics(run(problem, demand, seed, task.options), roles)}
+                {**head, **allocation_metrics(allocation, roles), "withdrawn": withdrawn}
             )
     return records
 
@@ -156,6 +198,7 @@ def simulate(
     progress: Progress | None = None,
     chunk: int | None = None,
     time_limit: float = 10.0,
+    release: Arrival | None = None,
 ) -> SimulationResult:
     """Run ``runs`` replications of every policy on the same sampled demand each.
 
@@ -164,11 +207,13 @@ def simulate(
     executor, e.g. a Dask ``Client.get_executor()``) is used and never shut
     down; else ``workers`` > 1 starts a process pool for the call; else the
     work runs in this process. ``progress(done, total)`` is called after each
-    chunk of ``chunk`` replications.
+    chunk of ``chunk`` replications. ``time_limit`` bounds each ``optimal``
+    solve (seconds); ``release`` sets when group quotas open to all under
+    ``booking`` (in the arrival unit of the demand).
     """
     return _run(problem, demand, None, (), runs=runs, seed=seed, policies=policies,
                 executor=executor, workers=workers, progress=progress, chunk=chunk,
-                time_limit=time_limit)  # fmt: skip
+                options=RunOptions(time_limit, release))  # fmt: skip
 
 
 def sweep(
@@ -185,15 +230,19 @@ def sweep(
     progress: Progress | None = None,
     chunk: int | None = None,
     time_limit: float = 10.0,
+    release: Arrival | None = None,
 ) -> SimulationResult:
-    """:func:`simulate` at each value of the demand field ``param``; records carry the value.
+    """:func:`simulate` at each value of ``param``; records carry the value in a column.
+
+    ``param`` is a :class:`DemandModel` field (``scale``, ``cohesion``...) or a
+    policy setting (``release``, ``time_limit``).
 
     Every point reuses the same replication seeds (common random numbers),
     so differences between points are not sampling noise of the seeds.
     """
     return _run(problem, demand, param, tuple(values), runs=runs, seed=seed, policies=policies,
                 executor=executor, workers=workers, progress=progress, chunk=chunk,
-                time_limit=time_limit)  # fmt: skip
+                options=RunOptions(time_limit, release))  # fmt: skip
 
 
 def _check(problem: Problem, policies: Sequence[str], runs: int) -> None:
@@ -223,25 +272,28 @@ def _run(
     workers: int | None,
     progress: Progress | None,
     chunk: int | None,
-    time_limit: float,
+    options: RunOptions,
 ) -> SimulationResult:
     policies = tuple(policies)
     _check(problem, policies, runs)
     model = demand or DemandModel()
     base = problem.replace(requests=())
-    options = RunOptions(time_limit=time_limit)
-    if param is None:
-        points: list[tuple[tuple[str, Any], ...]] = [()]
-        models = [model]
-    else:
-        if param not in attrs.fields_dict(DemandModel):
-            raise FieldError("sweep", None, "param", param, "must name a demand model field")
+    points: list[tuple[tuple[str, Any], ...]] = [()]
+    settings = [(model, options)]
+    if param in attrs.fields_dict(DemandModel):
         points = [((param, value),) for value in values]
-        models = [model.evolve(**{param: value}) for value in values]
+        settings = [(model.evolve(**{param: value}), options) for value in values]
+    elif param in attrs.fields_dict(RunOptions):
+        points = [((param, value),) for value in values]
+        settings = [(model, attrs.evolve(options, **{param: value})) for value in values]
+    elif param is not None:
+        raise FieldError(
+            "sweep", None, "param", param, "must name a demand model field, release or time_limit"
+        )
     size = chunk or max(1, min(500, math.ceil(runs / 32)))
     tasks = [
-        _Task(base, m, policies, seed, start, min(start + size, runs), options, point)
-        for point, m in zip(points, models, strict=True)
+        _Task(base, m, policies, seed, start, min(start + size, runs), o, point)
+        for point, (m, o) in zip(points, settings, strict=True)
         for start in range(0, runs, size)
     ]
     total = runs * len(points)
