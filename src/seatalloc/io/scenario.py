@@ -157,11 +157,11 @@ class _Reader:
         where = Where(self.source, self.lines.find(*at, field))
         self.errors.append(FieldError(at.label, key, field, value, expected, where))
 
-    def entries(self, table: str) -> Iterator[tuple[_At, dict[str, Any]]]:
-        """Each table of an array ``[[table]]`` that has its required keys, unknown keys dropped.
+    def entries(self, table: str) -> Iterator[tuple[_At, dict[str, Any], bool]]:
+        """Each table of an array ``[[table]]``: its known keys, and whether it has the required.
 
-        Unknown keys are recorded as errors but the rest is still checked, so
-        one run reports everything.
+        Unknown and missing keys are recorded as errors but the rest is still
+        checked, so one run reports everything.
         """
         raw = self.document.get(table, [])
         if not isinstance(raw, list):
@@ -171,13 +171,14 @@ class _Reader:
             at = _At(table, index, len(raw))
             if not isinstance(entry, dict):
                 self.error(at, None, "type", entry, "must be a table")
-            elif (known := self.known_keys(at, entry)) is not None:
-                yield at, known
+                continue
+            known, complete = self.known_keys(at, entry)
+            yield at, known, complete
 
-    def known_keys(self, at: _At, entry: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The entry without unknown keys, or ``None`` when a required key is missing.
+    def known_keys(self, at: _At, entry: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+        """The entry without unknown keys, and whether it has every required key.
 
-        Both kinds of error are recorded.
+        Both kinds of error are recorded; an incomplete table is marked broken.
         """
         for name, value in entry.items():
             if name not in _KEYS[at.table]:
@@ -188,8 +189,7 @@ class _Reader:
             self.error(at, _id(entry), name, None, "is required")
         if missing:
             self.mark_broken(at, entry)
-            return None
-        return {k: v for k, v in entry.items() if k in _KEYS[at.table]}
+        return {k: v for k, v in entry.items() if k in _KEYS[at.table]}, not missing
 
     def build(self, at: _At, entry: Mapping[str, Any], make: Callable[[], T]) -> T | None:
         """``make()``, or ``None`` with its :class:`FieldError` recorded at the table."""
@@ -202,12 +202,12 @@ class _Reader:
 
     def mark_broken(self, at: _At, entry: Mapping[str, Any]) -> None:
         key = _id(entry)
-        if key is not None:
+        if key is not None and (at.table, key) not in self.broken:
             self.broken.append((at.table, key))
 
     def sessions(self) -> list[Session]:
         sessions = []
-        for at, entry in self.entries("sessions"):
+        for at, entry, complete in self.entries("sessions"):
             times: dict[str, Any] = {}
             for name in ("start", "end"):
                 if name in entry:
@@ -221,6 +221,8 @@ class _Reader:
             if any(t is None for t in times.values()):
                 self.mark_broken(at, entry)
                 continue
+            if not complete:
+                continue
             fields = {**entry, **times}
             session = self.build(at, entry, partial(Session, **fields))
             if session is not None:
@@ -230,7 +232,9 @@ class _Reader:
 
     def groups(self) -> tuple[list[Group], list[Quota]]:
         groups, quotas = [], []
-        for at, entry in self.entries("groups"):
+        for at, entry, complete in self.entries("groups"):
+            if not complete:
+                continue
             fields = {k: v for k, v in entry.items() if k != "quota"}
             group = self.build(at, entry, partial(Group, **fields))
             if group is None:
@@ -250,7 +254,9 @@ class _Reader:
 
     def quotas(self) -> list[Quota]:
         quotas = []
-        for at, entry in self.entries("quotas"):
+        for at, entry, complete in self.entries("quotas"):
+            if not complete:
+                continue
             fields = dict(entry)
             if isinstance(entry.get("release"), str):
                 # ISO text is accepted like the sessions' times; bad text stays for Quota to name.
@@ -267,9 +273,7 @@ class _Reader:
         if not isinstance(raw, dict):
             self.error(_TOP, None, "policy", raw, "must be a table")
             return Policy()
-        known = self.known_keys(at, raw)
-        if known is None:
-            return Policy()
+        known, _ = self.known_keys(at, raw)  # policy has no required key
         self.places["policy", None] = at
         return self.build(at, known, partial(Policy, **known)) or Policy()
 
