@@ -16,7 +16,7 @@ from seatalloc._extras import require
 from seatalloc.errors import FieldError
 from seatalloc.simulate import SimulationResult
 
-__all__ = ["COMPARED", "plot_policies", "plot_seats_per_group", "plot_sweep"]
+__all__ = ["COMPARED", "check_plot", "plot_policies", "plot_seats_per_group", "plot_sweep"]
 
 COMPARED = ("seats_filled", "waitlisted", "groups_split", "first_choice_rate")
 """The metrics :func:`plot_policies` shows unless told otherwise."""
@@ -24,10 +24,18 @@ COMPARED = ("seats_filled", "waitlisted", "groups_split", "first_choice_rate")
 _FORMATS = (".png", ".svg")
 
 
-def _figure(path: str | os.PathLike[str], feature: str, width: float, height: float) -> Any:
+def check_plot(path: str | os.PathLike[str], feature: str = "plotting") -> Any:
+    """The ``matplotlib.figure`` module, after checking that ``path`` ends in .png or .svg.
+
+    Callers check before long work, so a typo or a missing extra fails at once.
+    """
     if Path(path).suffix.lower() not in _FORMATS:
         raise FieldError("plot", str(path), "path", str(path), "must end in .png or .svg")
-    figure_module = require("matplotlib.figure", "plot", feature)
+    return require("matplotlib.figure", "plot", feature)
+
+
+def _figure(path: str | os.PathLike[str], feature: str, width: float, height: float) -> Any:
+    figure_module = check_plot(path, feature)
     return figure_module.Figure(figsize=(width, height), layout="constrained")
 
 

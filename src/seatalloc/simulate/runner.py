@@ -10,10 +10,14 @@ back in replication order.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -175,6 +179,36 @@ class SimulationResult:
     def summary(self) -> list[dict[str, Any]]:
         """Per (point,) policy and metric: n, mean, sd and the 95 % Student-t interval."""
         return summarize(self.records, self.by, skip=("replication", "seed"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Settings, summary and records as plain JSON-ready data."""
+        return {
+            "runs": self.runs,
+            "seed": self.seed,
+            "policies": list(self.policies),
+            "param": self.param,
+            "demand": self.model.to_dict(),
+            "summary": self.summary(),
+            "records": self.records,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text (date-times as ISO 8601)."""
+        return json.dumps(self.to_dict(), indent=indent, default=_iso)
+
+    def to_csv(self) -> str:
+        """The records as CSV, one row per (point,) replication and policy; empty cells for None."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(self.records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.records)
+        return buffer.getvalue()
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def sweep_values(low: float, high: float, steps: int) -> tuple[float, ...]:
