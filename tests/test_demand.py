@@ -169,5 +169,5 @@ def test_file_errors_name_the_file_and_field(tmp_path: Path) -> None:
     with pytest.raises(ProblemError, match="scael"):
         load_demand(path)
     path.write_text("[demand\n", encoding="utf-8")
-    with pytest.raises(InputError, match="demand.toml"):
+    with pytest.raises(InputError, match=r"demand\.toml"):
         load_demand(path)
