@@ -114,32 +114,32 @@ def read_request_rows(text: str, source: str = "<requests>") -> RequestRows:
     try:
         for fields in reader:
             line, previous = previous + 1, reader.line_num
-            if not any(cell.strip() for cell in fields):
+            if not "".join(fields).strip():
                 continue  # a blank line, or a spreadsheet's empty row ";;;;": no data to keep
-            where = Where(source, line)
             if len(fields) != len(header):
                 column = header.index("id")
                 key = fields[column].strip() if column < len(fields) else ""
                 errors.append(
                     FieldError(
                         "request", key or None, "row", len(fields),
-                        f"must have {len(header)} fields like the header", where,
+                        f"must have {len(header)} fields like the header", Where(source, line),
                     )
                 )  # fmt: skip
                 continue
-            request, row_errors = _request(dict(zip(header, fields, strict=True)), lines, where)
+            cells = dict(zip(header, fields, strict=True))
+            request, row_errors = _request(cells, lines, source, line)
             errors += row_errors
             if request is not None:
                 requests.append(request)
                 lines[request.id] = line
-                arrivals[request.id] = dict(zip(header, fields, strict=True))["arrival"].strip()
+                arrivals[request.id] = cells["arrival"].strip()
     except csv.Error as error:
         raise InputError(f"{source}, line {reader.line_num}: not valid CSV: {error}") from None
     return RequestRows(source, tuple(requests), tuple(errors), lines, arrivals)
 
 
 def _request(
-    cells: dict[str, str], lines: Mapping[str, int], where: Where
+    cells: dict[str, str], lines: Mapping[str, int], source: str, line: int
 ) -> tuple[Request | None, list[FieldError]]:
     """One row's request, or the errors that stop it (each naming the request id, not its data)."""
     value = {name: cells.get(name, "").strip() for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
@@ -147,8 +147,8 @@ def _request(
     errors: list[FieldError] = []
 
     def bad(field: str, got: object, expected: str) -> None:
-        located = attrs.evolve(where, column=field)
-        errors.append(FieldError("request", key, field, got, expected, located))
+        where = Where(source, line, field)
+        errors.append(FieldError("request", key, field, got, expected, where))
 
     if key is None:
         bad("id", value["id"], "must be a non-empty string")
