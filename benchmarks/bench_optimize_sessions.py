@@ -1,0 +1,118 @@
+"""Benchmark optimize_sessions: workshop-size and large problems, every backend.
+
+(a) Workshop size: 21 groups with quota 4, 3 sessions of 28, 3-8 requests
+    per group; 20 seeds. Target: all proven optimal, median < 50 ms, slowest < 1 s.
+(b) Large: 500 groups, 60 sessions of 30, about 3,000 requests. Target:
+    proven optimal in < 2 s.
+
+Times are wall-clock seconds of one optimize_sessions call (FCFS included)
+and, in brackets, process CPU seconds (less disturbed by other load on the
+machine); the ratio is against batch FCFS on the same problems in this
+process. Usage: python benchmarks/bench_optimize_sessions.py [--seeds N]
+[--large-seeds N] [--backends cp-sat,highs,scip]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+
+from seatalloc import Group, Problem, Quota, Request, Session, allocate
+from seatalloc.optimize import optimize_sessions
+
+
+def workshop(seed: int) -> Problem:
+    """21 groups with quota 4, 3 sessions of 28, 3-8 requests per group ranking 1-3 sessions."""
+    rng = random.Random(seed)
+    sessions = [Session(f"s{i}", 28) for i in range(3)]
+    return _problem(rng, sessions, groups=21, per_group=(3, 8), quota=4, ranked=(1, 3))
+
+
+def large(seed: int) -> Problem:
+    """500 groups (quota 4), 60 sessions of 30, 3-9 requests per group ranking 1-3 sessions."""
+    rng = random.Random(seed)
+    sessions = [Session(f"s{i:02d}", 30) for i in range(60)]
+    return _problem(rng, sessions, groups=500, per_group=(3, 9), quota=4, ranked=(1, 3))
+
+
+def _problem(
+    rng: random.Random,
+    sessions: list[Session],
+    *,
+    groups: int,
+    per_group: tuple[int, int],
+    quota: int,
+    ranked: tuple[int, int],
+) -> Problem:
+    """Colleagues lean to their group's favourite sessions, as the announcement asks them to."""
+    ids = [s.id for s in sessions]
+    group_list = [Group(f"g{i:03d}") for i in range(groups)]
+    requests = []
+    for group in group_list:
+        favourites = rng.sample(ids, min(3, len(ids)))
+        for _ in range(rng.randint(*per_group)):
+            k = rng.randint(*ranked)
+            pool = favourites if rng.random() < 0.6 else ids
+            chosen = rng.sample(pool, min(k, len(pool)))
+            requests.append(
+                Request(
+                    f"r{len(requests)}", group.id, arrival=rng.randrange(10**7), sessions=chosen
+                )
+            )
+    quotas = [Quota(quota, group=g.id) for g in group_list]
+    return Problem(sessions, group_list, requests, quotas)
+
+
+def _timed(problem: Problem, backend: str) -> tuple[float, float, bool, int, int]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = optimize_sessions(problem, backend=backend, time_limit=10.0)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    assert result.report is not None
+    proven = not result.report["stopped_early"]
+    return wall, cpu, proven, result.metrics()["groups_split"], len(result.report["levels"])
+
+
+def _fcfs_seconds(problems: list[Problem]) -> float:
+    start = time.perf_counter()
+    for problem in problems:
+        allocate(problem)
+    return (time.perf_counter() - start) / len(problems)
+
+
+def _run(name: str, problems: list[Problem], backends: list[str]) -> None:
+    baseline = _fcfs_seconds(problems)
+    split = [allocate(p).metrics()["groups_split"] for p in problems]
+    print(f"\n{name}: {len(problems)} problems, {len(problems[0].requests)} requests in the first")
+    print(f"  FCFS: {baseline * 1000:.2f} ms per problem, groups split median "
+          f"{statistics.median(split)}")  # fmt: skip
+    for backend in backends:
+        optimize_sessions(problems[0], backend=backend)  # warm up imports
+        rows = [_timed(p, backend) for p in problems]
+        walls = [r[0] for r in rows]
+        cpus = [r[1] for r in rows]
+        proven = sum(r[2] for r in rows)
+        print(
+            f"  {backend:7s} proven optimal {proven}/{len(rows)}; "
+            f"median {statistics.median(walls) * 1000:.1f} ms "
+            f"[{statistics.median(cpus) * 1000:.1f}], "
+            f"slowest {max(walls) * 1000:.1f} ms [{max(cpus) * 1000:.1f}], "
+            f"x{statistics.median(walls) / baseline:.0f} FCFS; "
+            f"groups split median {statistics.median(r[3] for r in rows)}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--large-seeds", type=int, default=3)
+    parser.add_argument("--backends", default="auto,cp-sat,highs,scip")
+    args = parser.parse_args()
+    backends = args.backends.split(",")
+    _run("(a) workshop size", [workshop(s) for s in range(args.seeds)], backends)
+    _run("(b) large", [large(s) for s in range(args.large_seeds)], backends)
+
+
+if __name__ == "__main__":
+    main()

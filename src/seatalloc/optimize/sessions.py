@@ -1,0 +1,511 @@
+"""Optimal session assignment: re-plan *where* people sit, keeping a guarantee over FCFS.
+
+FCFS decides fairly who gets a seat but scatters colleagues. This module
+re-plans the sessions with a 0-1 linear model (see docs/optimize-sessions.md):
+one variable per unit (request or party) and acceptable session; capacity and
+quotas are the engine's own counters; objectives are solved lexicographically,
+each level to its optimum and then fixed as a constraint before the next.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from seatalloc.allocation import Allocation, Decision
+from seatalloc.engine import Engine
+from seatalloc.errors import FieldError
+from seatalloc.fcfs import allocate
+from seatalloc.model import Problem, Request
+from seatalloc.optimize._notes import explainer
+from seatalloc.optimize._solvers import BACKENDS, Backend, Expr, LinearModel, make_backend
+
+__all__ = ["Guarantee", "Objective", "optimize_sessions"]
+
+_CALL = "optimize_sessions"
+"""The kind named in errors about the call's own arguments."""
+
+AUTO_BACKEND = "highs"
+"""What ``backend="auto"`` picks: measured fastest to prove optimality (see the docs)."""
+
+
+class Guarantee(enum.Enum):
+    """What the optimiser promises relative to the FCFS allocation."""
+
+    FCFS_SEATS = "fcfs-seats"
+    """Everyone FCFS seats stays seated (maybe in another acceptable session); the
+    waitlist is then admitted earliest first (see :func:`optimize_sessions`)."""
+    FCFS_PARETO = "fcfs-pareto"
+    """As ``fcfs-seats``, and nobody sits in a session they rank below their FCFS one."""
+    NONE = "none"
+    """Only capacity, quotas, acceptability and the party rule."""
+
+
+class Objective(enum.Enum):
+    """One level of the lexicographic objective."""
+
+    SEATS = "seats"
+    """More requests seated."""
+    TOGETHER = "together"
+    """Fewer groups split: groups whose seated members use more than one session."""
+    RANKS = "ranks"
+    """Lower sum over seated requests of (rank - 1); "any" requests count 0."""
+    CHANGES = "changes"
+    """Fewer requests whose outcome (session, or seated at all) differs from FCFS."""
+
+
+def _choice(kind: type[enum.Enum], value: object, field: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in kind)
+        raise FieldError(_CALL, None, field, value, f"must be one of {allowed}") from None
+
+
+@attrs.frozen
+class _Unit:
+    """A unit of the model: its members, FCFS session and the sessions it may get."""
+
+    members: tuple[Request, ...]
+    base: str | None
+    domain: tuple[str, ...]
+
+
+def _base_session(problem: Problem, fcfs: Allocation, unit: Sequence[Request]) -> str | None:
+    sessions = {fcfs.assignments.get(m.id) for m in unit}
+    if len(sessions) > 1:
+        raise FieldError(
+            "request", unit[0].id, "session", fcfs.assignments.get(unit[0].id),
+            f"must equal that of the other members of party {unit[0].party!r} under FCFS",
+        )  # fmt: skip
+    (session,) = sessions
+    if session is not None and session not in problem.unit_acceptable(unit):
+        raise FieldError(
+            "request", unit[0].id, "session", session, "must be acceptable in the FCFS allocation"
+        )
+    return session
+
+
+def _domain(
+    problem: Problem, unit: Sequence[Request], base: str | None, pareto: bool
+) -> tuple[str, ...]:
+    """Sessions the unit may sit in; under Pareto none ranked below its FCFS one by any member."""
+    acceptable = problem.unit_acceptable(unit)
+    if not pareto or base is None:
+        return acceptable
+    return tuple(
+        s
+        for s in acceptable
+        if all(not m.sessions or m.sessions.index(s) <= m.sessions.index(base) for m in unit)
+    )
+
+
+def _units(problem: Problem, fcfs: Allocation, guarantee: Guarantee) -> list[_Unit]:
+    pareto = guarantee is Guarantee.FCFS_PARETO
+    units = []
+    for members in problem.units:
+        base = _base_session(problem, fcfs, members)
+        units.append(_Unit(members, base, _domain(problem, members, base, pareto)))
+    return units
+
+
+class _Plan:
+    """The 0-1 model over some units, and a witness allocation kept feasible for it.
+
+    Units in ``active`` get a variable per session of their domain; the rest
+    stay unseated. Those in ``fixed`` must be seated; the others may be.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        units: Sequence[_Unit],
+        witness: Sequence[str | None],
+        active: set[int],
+        fixed: set[int],
+    ) -> None:
+        self.problem = problem
+        self.units = units
+        self.witness = list(witness)
+        self.model = LinearModel()
+        self.x: list[dict[str, int]] = [
+            {s: self.model.new_var() for s in unit.domain} if i in active else {}
+            for i, unit in enumerate(units)
+        ]
+        self.engine = Engine(problem)
+        self._counter_constraints()
+        self.undecided = {i for i in active if units[i].domain}
+        """Units whose seated-or-not is still open (when none is, "seats" is a constant)."""
+        for i in sorted(self.undecided):
+            if i in fixed:
+                self.fix_unit(i, True)
+            else:
+                self.model.add(dict.fromkeys(self.x[i].values(), 1), None, 1)
+        self.whole, together = self._together_vars()
+        self.objectives = {
+            Objective.SEATS: self._seats(),
+            Objective.TOGETHER: together,
+            Objective.RANKS: self._ranks(),
+            Objective.CHANGES: self._changes(),
+        }
+
+    def _counter_constraints(self) -> None:
+        """Capacity and quotas: every engine counter's use within its limit."""
+        use: dict[int, dict[int, int]] = {}
+        for unit, x in zip(self.units, self.x, strict=True):
+            for session, var in x.items():
+                for counter, n in self.engine.need(unit.members, session).items():
+                    use.setdefault(counter, {})[var] = n
+        for counter, terms in sorted(use.items()):
+            limit = self.engine.limits[counter].limit
+            # A counter that could never overflow only slows the solver down.
+            if sum(terms.values()) > limit:
+                self.model.add(terms, None, limit)
+
+    def _together_vars(self) -> tuple[dict[str, dict[str, int]], Expr]:
+        """Per group and session a flag "every seated unit of the group sits here".
+
+        A group is split unless one flag is 1, so the objective is the number
+        of groups that could split minus the sum of flags (at most 1 per
+        group). A flag bounds each member's variables directly (``whole[s] +
+        x[u, t] <= 1`` summed over ``t != s``), a much tighter relaxation than
+        a split flag set off by any member away from a chosen home session.
+        Groups with fewer than two units in the model cannot split; groups
+        whose fixed members share no session always split (a constant).
+        """
+        by_group: dict[str, list[int]] = {}
+        for i, unit in enumerate(self.units):
+            if self.x[i]:
+                by_group.setdefault(unit.members[0].group, []).append(i)
+        whole: dict[str, dict[str, int]] = {}
+        can_split = 0
+        for group, indices in sorted(by_group.items()):
+            if len(indices) < 2:
+                continue
+            can_split += 1
+            common = set(self.problem.session_ids)
+            for i in indices:
+                if i not in self.undecided:
+                    common &= set(self.x[i])
+            if not common:
+                continue
+            whole[group] = {
+                s: self.model.new_var() for s in self.problem.session_ids if s in common
+            }
+            self.model.add(dict.fromkeys(whole[group].values(), 1), None, 1)
+            for session, flag in whole[group].items():
+                for i in indices:
+                    away = {var: 1 for t, var in self.x[i].items() if t != session}
+                    if away:
+                        self.model.add({flag: 1, **away}, None, 1)
+        return whole, Expr({v: -1 for flags in whole.values() for v in flags.values()}, can_split)
+
+    def _seats(self) -> Expr:
+        return Expr(
+            {v: len(u.members) for u, x in zip(self.units, self.x, strict=True) for v in x.values()}
+        )
+
+    def _ranks(self) -> Expr:
+        terms: dict[int, int] = {}
+        for unit, x in zip(self.units, self.x, strict=True):
+            for session, var in x.items():
+                steps = sum(m.sessions.index(session) for m in unit.members if m.sessions)
+                if steps:
+                    terms[var] = steps
+        return Expr(terms)
+
+    def _changes(self) -> Expr:
+        """Members seated elsewhere than FCFS (1 - x[u, base]) or seated though waitlisted."""
+        terms: dict[int, int] = {}
+        constant = 0
+        for unit, x in zip(self.units, self.x, strict=True):
+            n = len(unit.members)
+            if unit.base is None:
+                terms.update(dict.fromkeys(x.values(), n))
+            else:
+                constant += n
+                if unit.base in x:
+                    terms[x[unit.base]] = -n
+        return Expr(terms, constant)
+
+    def vector(self, assignment: Sequence[str | None]) -> list[int]:
+        """Every variable's value for a unit-to-session assignment (a solver hint)."""
+        values = [0] * self.model.size
+        for x, session in zip(self.x, assignment, strict=True):
+            if session is not None:
+                values[x[session]] = 1
+        used: dict[str, set[str]] = {}
+        for unit, session in zip(self.units, assignment, strict=True):
+            if session is not None:
+                used.setdefault(unit.members[0].group, set()).add(session)
+        for group, flags in self.whole.items():
+            sessions = used.get(group, set())
+            if len(sessions) <= 1:
+                values[flags[min(sessions, default=next(iter(flags)))]] = 1
+        return values
+
+    def assignment(self, values: Sequence[int]) -> list[str | None]:
+        """The unit-to-session assignment a solver's values encode."""
+        return [next((s for s, v in x.items() if values[v]), None) for x in self.x]
+
+    def fix_unit(self, index: int, seated: bool) -> None:
+        """Decide once and for all whether a unit is seated."""
+        n = int(seated)
+        self.model.add(dict.fromkeys(self.x[index].values(), 1), n, n)
+        self.undecided.discard(index)
+
+
+def _admit(
+    problem: Problem,
+    units: Sequence[_Unit],
+    witness: list[str | None],
+    solver: Callable[[list[str | None], set[int]], tuple[_Plan, Backend]],
+    deadline: float | None,
+) -> dict[str, Any]:
+    """Seat FCFS-waitlisted units earliest first: each if it can join everyone already seated.
+
+    Units are taken in arrival order; a unit is admitted when some allocation
+    under the guarantee seats it together with every FCFS-seated unit and every
+    unit admitted before it. That makes the admitted set the lexicographically
+    earliest one. Cheap tests settle most units without a solver: quota
+    counters over all sessions (unchanged by moving anyone), the total number
+    of free seats, a direct fit, and, when every unit is one request and no
+    quota is per session, an augmenting path of moves (exact there). The rest
+    ask ``solver`` (built on first need) whether the unit can be seated.
+    ``witness`` is updated in place.
+    """
+    engine = _engine(problem, units, witness)
+    sessions = len(problem.sessions)
+    simple = all(len(u.members) == 1 for u in units) and not any(
+        q.per_session for q in problem.quotas
+    )
+    admitted: list[str] = []
+    solves = 0
+    stopped = False
+    position = {r.id: i for i, r in enumerate(problem.order)}
+    waiting = [i for i, u in enumerate(units) if u.base is None and u.domain]
+    waiting.sort(key=lambda i: position[units[i].members[0].id])
+    model: tuple[_Plan, Backend] | None = None
+    for n, i in enumerate(waiting):
+        members = units[i].members
+        shortfalls = {s: engine.shortfalls(members, s) for s in units[i].domain}
+        fit = next((s for s, found in shortfalls.items() if not found), None)
+        remaining = None if deadline is None else deadline - time.perf_counter()
+        seated: list[str | None] | None = None
+        if (
+            stopped
+            or sum(engine.left[:sessions]) < len(members)
+            or all(
+                any(b.limit.quota is not None and b.limit.session is None for b in found)
+                for found in shortfalls.values()
+            )
+        ):
+            pass
+        elif fit is not None:
+            seated = [*witness[:i], fit, *witness[i + 1 :]]
+        elif simple:
+            seated = _augmenting_path(problem, units, witness, engine, i)
+        elif remaining is not None and remaining <= 0:
+            stopped = True
+        else:
+            if model is None:
+                model = solver(witness, set(waiting[n:]))
+            plan, backend = model
+            plan.witness = witness
+            solves += 1
+            goal = Expr(dict.fromkeys(plan.x[i].values(), 1))
+            outcome = backend.solve(goal, True, plan.vector(witness), remaining)
+            if outcome.values is not None and goal.value(outcome.values) == 1:
+                seated = plan.assignment(outcome.values)
+            stopped = outcome.status not in ("optimal", "infeasible")
+        if model is not None:
+            model[0].fix_unit(i, seated is not None)
+        if seated is not None:
+            witness[:] = seated
+            engine = _engine(problem, units, seated)
+            admitted.extend(m.id for m in members)
+    return {"candidates": len(waiting), "admitted": admitted, "solves": solves, "stopped": stopped}
+
+
+def _engine(problem: Problem, units: Sequence[_Unit], assignment: Sequence[str | None]) -> Engine:
+    """An engine in the state where each unit sits as ``assignment`` says."""
+    return Engine.with_seats(problem, _by_request(units, assignment))
+
+
+def _by_request(units: Sequence[_Unit], assignment: Sequence[str | None]) -> dict[str, str | None]:
+    return {m.id: s for unit, s in zip(units, assignment, strict=True) for m in unit.members}
+
+
+def _augmenting_path(
+    problem: Problem,
+    units: Sequence[_Unit],
+    witness: Sequence[str | None],
+    engine: Engine,
+    index: int,
+) -> list[str | None] | None:
+    """Seat unit ``index`` by a chain of moves ending in a free seat, if one exists.
+
+    Only for one-request units and quotas over all sessions (which moves do not
+    touch): then seating is a bipartite b-matching and a breadth-first search
+    for an augmenting path decides exactly whether the unit can join.
+    """
+    ids = problem.session_ids
+    room = dict(zip(ids, engine.left[: len(ids)], strict=True))
+    occupants: dict[str, list[int]] = {s: [] for s in ids}
+    for j, session in enumerate(witness):
+        if session is not None:
+            occupants[session].append(j)
+    came: dict[str, tuple[int, str | None]] = {}
+    queue: list[str] = []
+    for session in units[index].domain:
+        came[session] = (index, None)
+        queue.append(session)
+    for session in queue:  # the queue grows while we walk it: breadth first
+        if room[session] > 0:
+            moved = list(witness)
+            at: str | None = session
+            while at is not None:
+                unit, source = came[at]
+                moved[unit] = at
+                at = source
+            return moved
+        for j in occupants[session]:
+            for target in units[j].domain:
+                if target not in came:
+                    came[target] = (j, session)
+                    queue.append(target)
+    return None
+
+
+def _level(
+    plan: _Plan, backend: Backend, objective: Objective, deadline: float | None
+) -> dict[str, Any]:
+    """Solve one level, keep the better of its answer and the witness, fix its value."""
+    expr = plan.objectives[objective]
+    maximize = objective is Objective.SEATS
+    before = expr.value(plan.vector(plan.witness))
+    if objective is Objective.SEATS and not plan.undecided:
+        # The guarantee has decided who sits: the witness's count is proven.
+        return _level_report(objective, "optimal", before, before, 0.0)
+    remaining = None if deadline is None else deadline - time.perf_counter()
+    status, bound, seconds = "feasible", None, 0.0
+    if remaining is None or remaining > 0:
+        outcome = backend.solve(expr, maximize, plan.vector(plan.witness), remaining)
+        seconds = outcome.seconds
+        if outcome.values is not None:
+            found = expr.value(outcome.values)
+            # A stopped solver may return worse than its hint: never worsen the witness.
+            if (found >= before) if maximize else (found <= before):
+                plan.witness = plan.assignment(outcome.values)
+                status = outcome.status
+            bound = outcome.bound
+    value = expr.value(plan.vector(plan.witness))
+    plan.model.add(expr.terms, value - expr.constant if maximize else None,
+                   None if maximize else value - expr.constant)  # fmt: skip
+    return _level_report(objective, status, value, bound, seconds)
+
+
+def _level_report(
+    objective: Objective, status: str, value: int, bound: float | None, seconds: float
+) -> dict[str, Any]:
+    return {
+        "objective": objective.value,
+        "sense": "max" if objective is Objective.SEATS else "min",
+        "status": status,
+        "value": value,
+        "bound": None if bound is None else round(bound, 6),
+        "seconds": round(seconds, 4),
+    }
+
+
+def optimize_sessions(
+    problem: Problem,
+    *,
+    guarantee: Guarantee | str = "fcfs-seats",
+    objectives: Sequence[Objective | str] = ("seats", "together", "ranks", "changes"),
+    backend: str = "auto",
+    time_limit: float | None = 10.0,
+    seed: int = 0,
+    workers: int = 1,
+    fcfs: Allocation | None = None,
+) -> Allocation:
+    """The best allocation by ``objectives`` in order that keeps ``guarantee`` over FCFS.
+
+    Each objective is solved to its optimum (or the best found in the time
+    left) and fixed before the next; the FCFS allocation is the first hint, so
+    a feasible answer exists throughout. Under ``fcfs-seats`` and
+    ``fcfs-pareto`` the waitlist is admitted earliest first before the
+    objectives run (see :func:`_admit`), so those guarantees decide *who* sits
+    and the objectives only *where*. ``time_limit`` (seconds) covers the whole
+    call; when it runs out the best allocation found is returned and the
+    report says ``stopped_early``. One worker and a fixed ``seed`` give the
+    same allocation on every run.
+    """
+    chosen = _choice(Guarantee, guarantee, "guarantee")
+    levels: list[Objective] = [_choice(Objective, o, "objectives") for o in objectives]
+    if len(set(levels)) != len(levels):
+        raise FieldError(
+            _CALL, None, "objectives", [o.value for o in levels],
+            "must not repeat an objective",
+        )  # fmt: skip
+    if backend != "auto" and backend not in BACKENDS:
+        raise FieldError(
+            _CALL, None, "backend", backend,
+            f"must be one of auto, {', '.join(BACKENDS)}",
+        )  # fmt: skip
+    if time_limit is not None and (
+        isinstance(time_limit, bool) or not isinstance(time_limit, int | float) or time_limit <= 0
+    ):
+        raise FieldError(_CALL, None, "time_limit", time_limit, "must be > 0 or None")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise FieldError(_CALL, None, "workers", workers, "must be an integer >= 1")
+    start = time.perf_counter()
+    deadline = None if time_limit is None else start + time_limit
+    base = allocate(problem) if fcfs is None else fcfs
+    if base.problem is not problem and base.problem != problem:
+        raise FieldError(_CALL, None, "fcfs", base.method, "must be for the same problem")
+    units = _units(problem, base, chosen)
+    witness = [unit.base for unit in units]
+    name = AUTO_BACKEND if backend == "auto" else backend
+
+    def solver(witness: list[str | None], open_: set[int]) -> tuple[_Plan, Backend]:
+        """The model where the seated stay seated (a guarantee) and ``open_`` may join."""
+        seated = {i for i, s in enumerate(witness) if s is not None}
+        plan = _Plan(problem, units, witness, seated | open_, seated)
+        return plan, make_backend(name, plan.model, seed, workers)
+
+    if chosen is Guarantee.NONE:
+        admission: dict[str, Any] = {"candidates": 0, "admitted": [], "solves": 0, "stopped": False}
+        plan = _Plan(problem, units, witness, set(range(len(units))), set())
+        backend_ = make_backend(name, plan.model, seed, workers)
+    else:
+        admission = _admit(problem, units, witness, solver, deadline)
+        plan, backend_ = solver(witness, set())
+    report_levels = [_level(plan, backend_, objective, deadline) for objective in levels]
+    assignments = _by_request(units, plan.witness)
+    waitlist = tuple(r.id for r in problem.order if assignments[r.id] is None)
+    stopped = admission["stopped"] or any(level["status"] != "optimal" for level in report_levels)
+    report = {
+        "guarantee": chosen.value,
+        "objectives": [o.value for o in levels],
+        "backend": backend_.name,
+        "parameters": {
+            "time_limit": time_limit,
+            "seed": seed,
+            "workers": workers,
+            **backend_.parameters,
+        },
+        "model": {"variables": plan.model.size, "constraints": len(plan.model.constraints)},
+        "admission": admission,
+        "levels": report_levels,
+        "stopped_early": stopped,
+        "seconds": round(time.perf_counter() - start, 4),
+    }
+    explain: Callable[[Allocation], Mapping[str, Decision]] = explainer(base)
+    return Allocation(
+        problem, assignments, waitlist, method="optimal", explainer=explain, report=report
+    )
