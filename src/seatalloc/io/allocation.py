@@ -48,6 +48,19 @@ def _pairs(duplicates: list[str]) -> Any:
     return hook
 
 
+class _Errors:
+    """The errors found in one allocation file, each about the file or about one request."""
+
+    def __init__(self, source: str) -> None:
+        self.where = Where(source)
+        self.found: list[FieldError] = []
+
+    def add(self, request: object, field: str, value: object, expected: str) -> None:
+        """Record an error about ``request`` (``None``: about the file as a whole)."""
+        kind = "allocation" if request is None else "request"
+        self.found.append(FieldError(kind, request, field, value, expected, self.where))
+
+
 def parse_allocation(text: str, problem: Problem, source: str = "<allocation>") -> Allocation:
     """The allocation of ``problem`` in JSON text, checked against the problem.
 
@@ -61,98 +74,62 @@ def parse_allocation(text: str, problem: Problem, source: str = "<allocation>") 
         raise InputError(
             f"{source}, line {error.lineno}, column {error.colno}: not valid JSON: {error.msg}"
         ) from None
-    where = Where(source)
-    errors = [
-        FieldError("allocation", None, key, key, "must appear once in its JSON object", where)
-        for key in dict.fromkeys(duplicates)
-    ]
+    errors = _Errors(source)
+    for key in dict.fromkeys(duplicates):
+        errors.add(None, key, key, "must appear once in its JSON object")
     if not isinstance(data, dict):
-        errors.append(
-            FieldError("allocation", None, "type", type(data).__name__, "must be an object", where)
-        )
-        raise ProblemError(errors)
+        errors.add(None, "type", type(data).__name__, "must be an object")
+        raise ProblemError(errors.found)
     for key in data:
         if key not in _KEYS:
-            known = ", ".join(_KEYS)
-            errors.append(
-                FieldError("allocation", None, key, key, f"is not a known key ({known})", where)
-            )
+            errors.add(None, key, key, f"is not a known key ({', '.join(_KEYS)})")
     method = data.get("method", "file")
     if not isinstance(method, str) or not method:
-        errors.append(
-            FieldError("allocation", None, "method", method, "must be a non-empty string", where)
-        )
+        errors.add(None, "method", method, "must be a non-empty string")
     report = data.get("report")
     if report is not None and not isinstance(report, dict):
-        errors.append(FieldError("allocation", None, "report", report, "must be an object", where))
-    assignments = _assignments(data.get("assignments"), problem, where, errors)
-    waitlist = _waitlist(data.get("waitlist"), problem, assignments, where, errors)
-    if errors:
-        raise ProblemError(errors)
+        errors.add(None, "report", report, "must be an object")
+    assignments = _assignments(data.get("assignments"), problem, errors)
+    waitlist = _waitlist(data.get("waitlist"), problem, assignments, errors)
+    if errors.found:
+        raise ProblemError(errors.found)
     return Allocation(problem, assignments, waitlist, method=method, report=report)
 
 
-def _assignments(
-    raw: object, problem: Problem, where: Where, errors: list[FieldError]
-) -> dict[str, str | None]:
+def _assignments(raw: object, problem: Problem, errors: _Errors) -> dict[str, str | None]:
     """Every request's session (or ``None``), recording each unknown, missing or bad entry."""
     if raw is None:
-        errors.append(FieldError("allocation", None, "assignments", None, "is required", where))
+        errors.add(None, "assignments", None, "is required")
         return {}
     if not isinstance(raw, dict):
-        errors.append(
-            FieldError(
-                "allocation", None, "assignments", type(raw).__name__,
-                "must be an object mapping request ids to session ids or null", where,
-            )
-        )  # fmt: skip
+        expected = "must be an object mapping request ids to session ids or null"
+        errors.add(None, "assignments", type(raw).__name__, expected)
         return {}
     assignments: dict[str, str | None] = {}
     for request_id, session in raw.items():
         if request_id not in problem.request_by_id:
-            errors.append(
-                FieldError(
-                    "request", request_id, "assignments", request_id,
-                    "must name a request of the problem", where,
-                )
-            )  # fmt: skip
-        elif session is not None and session not in problem.session_by_id:
-            errors.append(
-                FieldError(
-                    "request", request_id, "assignments", session,
-                    "must be a known session id or null", where,
-                )
-            )  # fmt: skip
+            errors.add(request_id, "assignments", request_id, "must name a request of the problem")
+        elif session is not None and (
+            not isinstance(session, str) or session not in problem.session_by_id
+        ):
+            errors.add(request_id, "assignments", session, "must be a known session id or null")
         else:
             assignments[request_id] = session
     for request in problem.order:
         if request.id not in raw:
-            errors.append(
-                FieldError(
-                    "request", request.id, "assignments", None,
-                    "must be listed (a session id, or null when unseated)", where,
-                )
-            )  # fmt: skip
+            expected = "must be listed (a session id, or null when unseated)"
+            errors.add(request.id, "assignments", None, expected)
     return assignments
 
 
 def _waitlist(
-    raw: object,
-    problem: Problem,
-    assignments: Mapping[str, str | None],
-    where: Where,
-    errors: list[FieldError],
+    raw: object, problem: Problem, assignments: Mapping[str, str | None], errors: _Errors
 ) -> list[str]:
     """The waitlist as given (default: unseated requests in arrival order), each entry checked."""
     if raw is None:
         return [r.id for r in problem.order if assignments.get(r.id, "") is None]
     if not isinstance(raw, list):
-        errors.append(
-            FieldError(
-                "allocation", None, "waitlist", type(raw).__name__,
-                "must be a list of request ids", where,
-            )
-        )  # fmt: skip
+        errors.add(None, "waitlist", type(raw).__name__, "must be a list of request ids")
         return []
     seen: set[str] = set()
     for request_id in raw:
@@ -165,7 +142,7 @@ def _waitlist(
         else:
             seen.add(request_id)
             continue
-        errors.append(FieldError("request", request_id, "waitlist", request_id, expected, where))
+        errors.add(request_id, "waitlist", request_id, expected)
     return [str(r) for r in raw]
 
 
