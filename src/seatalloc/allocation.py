@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from seatalloc.engine import Engine, Shortfall
-from seatalloc.model import Problem
+from seatalloc.model import Problem, Request
 
 __all__ = ["Allocation", "Decision", "Reason", "Status", "describe"]
 
@@ -103,52 +103,70 @@ class Decision:
 def describe(
     problem: Problem, assignments: Mapping[str, str | None], waitlist: Sequence[str]
 ) -> dict[str, Decision]:
-    """Decisions that explain an allocation from its final state.
+    """Decisions that explain an allocation.
 
-    Exact for batch FCFS: seats are only ever taken, so a session or quota
-    that lacked room when a request was decided still lacks it at the end.
+    A waitlisted request is explained by the final state: what keeps it out
+    now. A seated one by the state when it was decided, with only earlier
+    units seated: a better session that filled up later never blocked it.
+    Exact for batch FCFS, which never moves a seated request.
     """
     engine = Engine.with_seats(problem, assignments)
+    before = Engine(problem)
     earlier_colleague = _earlier_colleague_finder(problem, assignments)
     position = {request_id: i for i, request_id in enumerate(waitlist, start=1)}
     decisions: dict[str, Decision] = {}
-    for request in problem.requests:
-        unit = problem.unit_of(request.id)
-        others = [m for m in unit if assignments.get(m.id) is None]
-        session = assignments.get(request.id)
-        if session is None:
-            candidates = problem.unit_acceptable(unit)
-            if not candidates:
-                decisions[request.id] = Decision(
-                    request.id, Status.WAITLISTED, Reason.NO_COMMON_SESSION,
-                    position=position.get(request.id),
-                )  # fmt: skip
-                continue
-            blocks = tuple(b for s in candidates for b in engine.shortfalls(others, s))
-            decisions[request.id] = Decision(
-                request.id, Status.WAITLISTED, Reason.NO_ROOM,
-                position=position.get(request.id), blocks=blocks,
+    for unit in problem.units:
+        for request in unit:
+            decisions[request.id] = _decide(
+                problem, assignments, unit, request,
+                final=engine, before=before, position=position, colleague=earlier_colleague,
             )  # fmt: skip
-            continue
-        rank = problem.rank(request, session)
-        together = [m for m in unit if assignments.get(m.id) == session]
-        engine.unseat(together)
-        ranked = problem.unit_acceptable(unit)
-        better = ranked[: ranked.index(session)] if session in ranked else ()
-        blocks = tuple(b for s in better for b in engine.shortfalls(together, s))
-        engine.seat(together, session)
-        if not better:
-            reason = Reason.FIRST_CHOICE
-        elif not blocks or (
-            problem.policy.prefer_colleagues and earlier_colleague(request.id, session)
-        ):
-            reason = Reason.WITH_COLLEAGUES
-        else:
-            reason = Reason.LOWER_CHOICE
-        decisions[request.id] = Decision(
-            request.id, Status.SEATED, reason, session=session, rank=rank, blocks=blocks
-        )
+        for request in unit:
+            if (seat := assignments.get(request.id)) is not None:
+                before.seat((request,), seat)
     return decisions
+
+
+def _decide(
+    problem: Problem,
+    assignments: Mapping[str, str | None],
+    unit: Sequence[Request],
+    request: Request,
+    *,
+    final: Engine,
+    before: Engine,
+    position: Mapping[str, int],
+    colleague: Callable[[str, str], bool],
+) -> Decision:
+    """One request's decision: ``final`` holds the final state, ``before`` the earlier units."""
+    session = assignments.get(request.id)
+    if session is None:
+        others = [m for m in unit if assignments.get(m.id) is None]
+        candidates = problem.unit_acceptable(unit)
+        if not candidates:
+            return Decision(
+                request.id, Status.WAITLISTED, Reason.NO_COMMON_SESSION,
+                position=position.get(request.id),
+            )  # fmt: skip
+        blocks = tuple(b for s in candidates for b in final.shortfalls(others, s))
+        return Decision(
+            request.id, Status.WAITLISTED, Reason.NO_ROOM,
+            position=position.get(request.id), blocks=blocks,
+        )  # fmt: skip
+    together = [m for m in unit if assignments.get(m.id) == session]
+    ranked = problem.unit_acceptable(unit)
+    better = ranked[: ranked.index(session)] if session in ranked else ()
+    blocks = tuple(b for s in better for b in before.shortfalls(together, s))
+    if not better:
+        reason = Reason.FIRST_CHOICE
+    elif not blocks or (problem.policy.prefer_colleagues and colleague(request.id, session)):
+        reason = Reason.WITH_COLLEAGUES
+    else:
+        reason = Reason.LOWER_CHOICE
+    return Decision(
+        request.id, Status.SEATED, reason,
+        session=session, rank=problem.rank(request, session), blocks=blocks,
+    )  # fmt: skip
 
 
 def _earlier_colleague_finder(

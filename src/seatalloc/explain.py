@@ -1,7 +1,7 @@
 """Plain sentences for decisions, built on demand from an allocation.
 
-Example: ``waitlisted (position 3): 4–5 November is full (28 of 28 seats);
-25–26 November: Uppsala's 4 places are held by r3, r7, r9 and r12``.
+Example: ``waitlisted (position 3): 4-5 November is full (28 of 28 seats);
+Uppsala's 4 places are held by r3, r7, r9 and r12``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _join(items: Sequence[str]) -> str:
 
 
 def session_phrase(allocation: Allocation, session: str, rank: int | None) -> str:
-    """``25–26 November (2nd choice)``."""
+    """``25-26 November (2nd choice)``."""
     name = allocation.problem.session_by_id[session].name
     return name if rank is None else f"{name} ({_ordinal(rank)} choice)"
 
@@ -65,13 +65,15 @@ def block_phrase(allocation: Allocation, block: Shortfall, request_id: str) -> s
         used = block.limit.limit - block.left
         return f"{session.name} is full ({used} of {block.limit.limit} seats{need})"
     owner = problem.group_by_id[quota.group].name + "'s" if quota.group else "the"
-    what = f"{owner} {quota.limit} places"
+    one = quota.limit == 1
+    what = f"{owner} {quota.limit} place{'' if one else 's'}"
     if quota.role is not None:
         what += f" for role {quota.role!r}"
     if block.limit.session is not None:
         what += f" in {session.name}"
     holders = _holders(allocation, block, request_id)
-    held = f" are held by {_join(holders)}" if holders else " are all taken"
+    are = "is" if one else "are"
+    held = f" {are} held by {_join(holders)}" if holders else f" {are} {'' if one else 'all '}taken"
     return f"{what}{held}"
 
 
