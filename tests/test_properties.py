@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seatalloc import Allocation, Problem, Reason, Status, allocate
+from seatalloc import Allocation, Engine, Problem, Reason, Status, allocate
 from seatalloc.fairness import violations
 from seatalloc.testing import problems
 
@@ -113,15 +113,20 @@ def test_decisions_are_consistent_with_the_allocation(corner: str, data: st.Data
     check_decisions(allocate(data.draw(CORNERS[corner])))
 
 
-@given(problems(tight=True))
-def test_lower_choice_blocks_name_only_better_ranked_sessions(problem: Problem) -> None:
+@given(problems(tight=True, quotas=True, parties=True))
+def test_seated_blocks_are_what_lacked_room_when_the_unit_was_seated(problem: Problem) -> None:
+    """Replaying the engine: a seated unit's blocks are the shortfalls of its better sessions."""
     allocation = allocate(problem)
-    for request_id, decision in allocation.decisions.items():
-        if decision.reason is Reason.LOWER_CHOICE:
-            ranked = problem.unit_acceptable(problem.unit_of(request_id))
-            better = ranked[: ranked.index(decision.session or "")]
-            assert {b.session for b in decision.blocks} <= set(better)
-            assert all(b.left < b.needed for b in decision.blocks)
+    engine = Engine(problem)
+    for unit in problem.units:
+        ranked = problem.unit_acceptable(unit)
+        session = allocation.assignments[unit[0].id]
+        if session is not None:
+            better = ranked[: ranked.index(session)]
+            expected = tuple(b for s in better for b in engine.shortfalls(unit, s))
+            for request in unit:
+                assert allocation.decisions[request.id].blocks == expected
+        engine.place(unit)
 
 
 @given(problems(max_requests=10))

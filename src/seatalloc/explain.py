@@ -62,6 +62,9 @@ def block_phrase(allocation: Allocation, block: Shortfall, request_id: str) -> s
     quota = block.limit.quota
     if quota is None:
         need = f", {block.needed} needed" if block.needed > 1 else ""
+        if block.left > 0:
+            # Too small for a party, not full: say so rather than "full".
+            return f"{session.name} has only {block.left} of {block.limit.limit} seats left{need}"
         used = block.limit.limit - block.left
         return f"{session.name} is full ({used} of {block.limit.limit} seats{need})"
     owner = problem.group_by_id[quota.group].name + "'s" if quota.group else "the"
