@@ -46,44 +46,61 @@ class Engine:
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        self.limits: list[Limit] = [Limit(s.capacity, session=s.id) for s in problem.sessions]
-        self._quota_counters: list[tuple[Quota, dict[str | None, int]]] = []
+        session_ids = problem.session_ids
+        self._session_counter = {s: i for i, s in enumerate(session_ids)}
+        # What each counter caps, as parallel lists (cheap to build for many quotas):
+        # the session it is scoped to (None: all sessions) and the quota (None: seats).
+        self._scope: list[str | None] = list(session_ids)
+        self._quota: list[Quota | None] = [None] * len(session_ids)
+        self._cap: list[int] = [s.capacity for s in problem.sessions]
+        # Quotas by group (None: every group), each with its counter, or counter per session.
+        self._quotas_by_group: dict[str | None, list[tuple[Quota, int | dict[str, int]]]] = {}
         for quota in problem.quotas:
-            scopes: list[str | None] = (
-                list(problem.session_ids) if quota.per_session else [None]
-            )
-            ids = {}
-            for scope in scopes:
-                ids[scope] = len(self.limits)
-                self.limits.append(Limit(quota.limit, session=scope, quota=quota))
-            self._quota_counters.append((quota, ids))
-        self.left: list[int] = [limit.limit for limit in self.limits]
+            counter: int | dict[str, int]
+            if quota.per_session:
+                counter = {s: self._add_counter(quota, s) for s in session_ids}
+            else:
+                counter = self._add_counter(quota, None)
+            self._quotas_by_group.setdefault(quota.group, []).append((quota, counter))
+        self.left: list[int] = list(self._cap)
         self.seat_of: dict[str, str] = {}
         """Request id to the session it sits in."""
-        self._compiled: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {}
-        self._group_quotas: dict[str, list[tuple[Quota, dict[str | None, int]]]] = {}
+        # (group, role) -> counters of the quotas that apply: in total, and per-session maps.
+        self._compiled: dict[tuple[str, str], tuple[tuple[int, ...], tuple[dict[str, int], ...]]]
+        self._compiled = {}
         self._colleagues: dict[str, Counter[str]] | None = (
             {} if problem.policy.prefer_colleagues else None
         )
 
-    def counters(self, request: Request) -> Mapping[str, tuple[int, ...]]:
-        """Per session, the counters that seating ``request`` there spends one of."""
+    def _add_counter(self, quota: Quota, scope: str | None) -> int:
+        self._scope.append(scope)
+        self._quota.append(quota)
+        self._cap.append(quota.limit)
+        return len(self._cap) - 1
+
+    def limit(self, counter: int) -> Limit:
+        """What ``counter`` caps."""
+        return Limit(self._cap[counter], session=self._scope[counter], quota=self._quota[counter])
+
+    def counters(self, request: Request, session: str) -> tuple[int, ...]:
+        """The counters that seating ``request`` in ``session`` spends one of."""
+        totals, per_session = self._quota_counters(request)
+        return (self._session_counter[session], *totals, *(ids[session] for ids in per_session))
+
+    def _quota_counters(
+        self, request: Request
+    ) -> tuple[tuple[int, ...], tuple[dict[str, int], ...]]:
+        """Counters of the quotas that apply to ``request``: in total, and per-session maps."""
         key = (request.group, request.role)
         compiled = self._compiled.get(key)
         if compiled is None:
-            relevant = self._group_quotas.get(request.group)
-            if relevant is None:
-                # Other groups' quotas never apply: filter them out once per group, not per role.
-                relevant = [
-                    (q, ids) for q, ids in self._quota_counters if q.group in (None, request.group)
-                ]
-                self._group_quotas[request.group] = relevant
-            applying = [ids for quota, ids in relevant if quota.applies_to(request)]
-            compiled = {
-                session: (i, *(ids[session] if session in ids else ids[None] for ids in applying))
-                for i, session in enumerate(self.problem.session_ids)
-            }
-            self._compiled[key] = compiled
+            quotas = self._quotas_by_group.get(request.group, [])
+            quotas = quotas + self._quotas_by_group.get(None, [])
+            applying = [c for q, c in quotas if q.applies_to(request)]
+            compiled = self._compiled[key] = (
+                tuple(c for c in applying if isinstance(c, int)),
+                tuple(c for c in applying if isinstance(c, dict)),
+            )
         return compiled
 
     def candidates(self, unit: Sequence[Request]) -> tuple[str, ...]:
@@ -100,42 +117,23 @@ class Engine:
         """How much of each counter seating ``unit`` in ``session`` spends."""
         need: Counter[int] = Counter()
         for request in unit:
-            need.update(self.counters(request)[session])
+            need.update(self.counters(request, session))
         return need
 
     def shortfalls(self, unit: Sequence[Request], session: str) -> list[Shortfall]:
         """The counters that lack room for ``unit`` in ``session`` (empty: it fits)."""
         left = self.left
         return [
-            Shortfall(session, self.limits[c], n, left[c])
+            Shortfall(session, self.limit(c), n, left[c])
             for c, n in sorted(self.need(unit, session).items())
             if left[c] < n
         ]
 
     def place(self, unit: Sequence[Request]) -> str | None:
         """Seat ``unit`` in its first candidate session with room; ``None`` if none has."""
-        left = self.left
         if len(unit) == 1:
-            request = unit[0]
-            counters = self.counters(request)
-            sessions = (
-                request.sessions or self.problem.session_ids
-                if self._colleagues is None
-                else self.candidates(unit)
-            )
-            for session in sessions:
-                spent = counters[session]
-                for c in spent:
-                    if left[c] <= 0:
-                        break
-                else:
-                    for c in spent:
-                        left[c] -= 1
-                    self.seat_of[request.id] = session
-                    if self._colleagues is not None:
-                        self._colleagues.setdefault(request.group, Counter())[session] += 1
-                    return session
-            return None
+            return self.place_request(unit[0])
+        left = self.left
         for session in self.candidates(unit):
             need = self.need(unit, session)
             if all(left[c] >= n for c, n in need.items()):
@@ -143,10 +141,38 @@ class Engine:
                 return session
         return None
 
+    def place_request(self, request: Request) -> str | None:
+        """:meth:`place` for a unit of one request, kept lean: batch FCFS spends its time here."""
+        left = self.left
+        totals, per_session = self._quota_counters(request)
+        for c in totals:
+            if left[c] <= 0:
+                return None  # a quota in total binds in every session
+        sessions = (
+            request.sessions or self.problem.session_ids
+            if self._colleagues is None
+            else self.candidates((request,))
+        )
+        session_counter = self._session_counter
+        for session in sessions:
+            i = session_counter[session]
+            if left[i] <= 0 or (per_session and any(left[m[session]] <= 0 for m in per_session)):
+                continue
+            left[i] -= 1
+            for c in totals:
+                left[c] -= 1
+            for m in per_session:
+                left[m[session]] -= 1
+            self.seat_of[request.id] = session
+            if self._colleagues is not None:
+                self._colleagues.setdefault(request.group, Counter())[session] += 1
+            return session
+        return None
+
     def seat(self, unit: Iterable[Request], session: str) -> None:
         """Seat ``unit`` in ``session`` unconditionally (rooms may go negative)."""
         for request in unit:
-            for c in self.counters(request)[session]:
+            for c in self.counters(request, session):
                 self.left[c] -= 1
             self.seat_of[request.id] = session
             if self._colleagues is not None:
@@ -158,26 +184,25 @@ class Engine:
             session = self.seat_of.pop(request.id, None)
             if session is None:
                 continue
-            for c in self.counters(request)[session]:
+            for c in self.counters(request, session):
                 self.left[c] += 1
             if self._colleagues is not None:
                 self._colleagues[request.group][session] -= 1
 
     def set_capacity(self, session: str, capacity: int) -> None:
         """Change a session's seat count; the seated stay (room may go negative)."""
-        i = self.problem.session_ids.index(session)
-        used = self.limits[i].limit - self.left[i]
-        self.limits[i] = Limit(capacity, session=session)
-        self.left[i] = capacity - used
+        i = self._session_counter[session]
+        self.left[i] += capacity - self._cap[i]
+        self._cap[i] = capacity
 
     def release(self, quota: Quota) -> None:
         """Stop counting ``quota``: from now on it binds nobody (an earmark released).
 
-        Seats already spent on it stay taken; only the cap is lifted.
+        Seats already counted against it stay taken; only the cap is lifted.
         """
-        self._quota_counters = [(q, ids) for q, ids in self._quota_counters if q != quota]
+        for group, quotas in self._quotas_by_group.items():
+            self._quotas_by_group[group] = [(q, c) for q, c in quotas if q != quota]
         self._compiled.clear()
-        self._group_quotas.clear()
 
     @classmethod
     def with_seats(cls, problem: Problem, assignments: Mapping[str, str | None]) -> Engine:

@@ -12,14 +12,21 @@ __all__ = ["allocate"]
 def allocate(problem: Problem) -> Allocation:
     """Seat every unit (request or party) in arrival order by the engine's first-fit rule.
 
-    Waitlisted requests keep arrival order. Decisions are built on demand.
+    A party is placed whole when its first member's turn comes. Waitlisted
+    requests keep arrival order. Decisions are built on demand.
     """
     engine = Engine(problem)
-    place = engine.place
     waitlist: list[str] = []
-    for unit in problem.units:
-        if place(unit) is None:
-            waitlist.extend(r.id for r in unit)
+    parties = problem.parties
+    place_request = engine.place_request
+    for request in problem.order:
+        if not parties or request.party not in parties:
+            if place_request(request) is None:
+                waitlist.append(request.id)
+            continue
+        members = parties[request.party]  # type: ignore[index]
+        if members[0] is request and engine.place(members) is None:
+            waitlist.extend(r.id for r in members)
     seat_of = engine.seat_of
     assignments = {r.id: seat_of.get(r.id) for r in problem.requests}
     return Allocation(problem, assignments, waitlist, method="fcfs")
