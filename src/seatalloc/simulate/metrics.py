@@ -43,11 +43,12 @@ def allocation_metrics(allocation: Allocation, roles: Sequence[str] = ()) -> dic
     seated = base["seated"]
     groups = {g: c for g, c in base["groups"].items() if c["requested"]}
     seats = [c["seated"] for c in groups.values()]
-    last_rank = None
     assignments = allocation.assignments
-    for rank, request in enumerate(problem.order, start=1):
-        if assignments.get(request.id) is not None:
-            last_rank = rank
+    order = problem.order
+    last_rank = next(
+        (i for i in range(len(order), 0, -1) if assignments.get(order[i - 1].id) is not None),
+        None,
+    )
     record: dict[str, Any] = {
         "requests": base["requests"],
         "seats_filled": seated,
