@@ -37,7 +37,10 @@ class Reason(enum.Enum):
     FIRST_CHOICE = "first-choice"
     """Seated in its first choice, or in the first session for "any"."""
     LOWER_CHOICE = "lower-choice"
-    """Seated, but every better-ranked session lacked room (see ``blocks``)."""
+    """Seated below its first choice; ``blocks`` says what lacked room in better sessions
+    (none in an allocation that is not FCFS's: then a better session had room)."""
+    NOT_REQUESTED = "not-requested"
+    """Seated in a session the request did not accept (only in allocations made elsewhere)."""
     WITH_COLLEAGUES = "with-colleagues"
     """Seated in a session where colleagues already sat (policy ``prefer_colleagues``)."""
     NO_ROOM = "no-room"
@@ -157,9 +160,11 @@ def _decide(
     ranked = problem.unit_acceptable(unit)
     better = ranked[: ranked.index(session)] if session in ranked else ()
     blocks = tuple(b for s in better for b in before.shortfalls(together, s))
+    if session not in ranked:
+        return Decision(request.id, Status.SEATED, Reason.NOT_REQUESTED, session=session)
     if not better:
         reason = Reason.FIRST_CHOICE
-    elif not blocks or (problem.policy.prefer_colleagues and colleague(request.id, session)):
+    elif problem.policy.prefer_colleagues and colleague(request.id, session):
         reason = Reason.WITH_COLLEAGUES
     else:
         reason = Reason.LOWER_CHOICE

@@ -93,6 +93,10 @@ def sentence(allocation: Allocation, decision: Decision) -> str:
         text = f"{verb} {session_phrase(allocation, decision.session or '', decision.rank)}"
         if decision.reason is Reason.WITH_COLLEAGUES:
             text += ", with colleagues who registered earlier"
+        elif decision.reason is Reason.NOT_REQUESTED:
+            text += ", a session it did not ask for"
+        elif decision.reason is Reason.LOWER_CHOICE and not blocked:
+            text += ", although a better-ranked session had room"
         if blocked:
             text += f": {blocked}"
     elif status is Status.WAITLISTED:
