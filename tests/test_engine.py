@@ -29,20 +29,22 @@ def req(problem: Problem, request_id: str) -> Request:
     return problem.request_by_id[request_id]
 
 
-def test_counters_are_seats_then_every_applying_quota() -> None:
+def test_counters_are_seats_and_every_applying_quota() -> None:
     problem = workshop()
     engine = Engine(problem)
     # Limits: 0 = a's seats, 1 = b's seats, 2 = g total, 3/4 = planner in a/b.
-    assert engine.limits == [
+    assert [engine.limit(c) for c in range(5)] == [
         Limit(2, session="a"),
         Limit(3, session="b"),
         Limit(2, quota=problem.quotas[0]),
         Limit(1, session="a", quota=problem.quotas[1]),
         Limit(1, session="b", quota=problem.quotas[1]),
     ]
-    assert engine.counters(req(problem, "g1")) == {"a": (0, 2, 3), "b": (1, 2, 4)}
-    assert engine.counters(req(problem, "g3")) == {"a": (0, 2), "b": (1, 2)}
-    assert engine.counters(req(problem, "h1")) == {"a": (0,), "b": (1,)}
+    assert engine.need((req(problem, "g1"),), "a") == {0: 1, 2: 1, 3: 1}
+    assert engine.need((req(problem, "g1"),), "b") == {1: 1, 2: 1, 4: 1}
+    assert engine.need((req(problem, "g3"),), "b") == {1: 1, 2: 1}
+    assert engine.need((req(problem, "h1"),), "a") == {0: 1}
+    assert engine.need(problem.unit_of("p1"), "b") == {1: 2}
 
 
 def test_place_spends_counters_and_follows_the_first_fit_rule() -> None:
@@ -100,7 +102,7 @@ def test_set_capacity_keeps_the_seated() -> None:
     engine = Engine(problem)
     engine.seat([req(problem, "h1"), req(problem, "g3")], "a")
     engine.set_capacity("a", 1)
-    assert engine.limits[0] == Limit(1, session="a")
+    assert engine.limit(0) == Limit(1, session="a")
     assert engine.left[0] == -1
     engine.set_capacity("a", 4)
     assert engine.left[0] == 2

@@ -72,7 +72,10 @@ def violations(
       ranks below *s*, and *i* would fit in *s* once *j* leaves *s* and *i*
       leaves its own session. Each such pair is one violation.
 
-    Requests missing from ``allocation`` count as unseated. A unit whose
+    Quotas are checked as stated: an earmark ``release`` time (applied only by
+    the booking ledger) is not considered; check a ledger's state against the
+    problem without its released quotas. Requests missing from ``allocation``
+    count as unseated. A unit whose
     members sit in different sessions is only reported by the party check.
     Raises :class:`FieldError` when ``allocation`` names an unknown request
     and ``ValueError`` for an unknown check.
