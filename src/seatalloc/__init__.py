@@ -6,6 +6,7 @@ optimisers; demand simulation and fairness checks.
 """
 
 from seatalloc.allocation import Allocation, Decision, Reason, Status
+from seatalloc.booking import Ledger, PromotionMode
 from seatalloc.demand import Demand, DemandModel, load_demand, sample_demand, sample_requests
 from seatalloc.engine import Engine, Limit, Shortfall
 from seatalloc.errors import (
@@ -47,12 +48,14 @@ __all__ = [
     "FieldError",
     "Group",
     "InputError",
+    "Ledger",
     "Limit",
     "MissingExtraError",
     "PartyRule",
     "Policy",
     "Problem",
     "ProblemError",
+    "PromotionMode",
     "Quota",
     "Reason",
     "Request",
