@@ -110,6 +110,10 @@ class _State:
             scopes: Sequence[str | None] = problem.session_ids if quota.per_session else (None,)
             for scope in scopes:
                 self.limit[(i, scope)] = quota.limit
+        # Quotas by group (None: every group), so a request only tests those that may apply.
+        self._by_group: dict[str | None, list[tuple[int, Quota]]] = {}
+        for i, quota in enumerate(problem.quotas):
+            self._by_group.setdefault(quota.group, []).append((i, quota))
         self._applying: dict[tuple[str, str], list[tuple[int, Quota]]] = {}
         self.used: Counter[_Key] = Counter()
         self.members: dict[_Key, list[str]] = {}
@@ -125,7 +129,8 @@ class _State:
         group_role = (request.group, request.role)
         applying = self._applying.get(group_role)
         if applying is None:
-            applying = [(i, q) for i, q in enumerate(self.problem.quotas) if q.applies_to(request)]
+            maybe = self._by_group.get(request.group, []) + self._by_group.get(None, [])
+            applying = [(i, q) for i, q in maybe if q.applies_to(request)]
             self._applying[group_role] = applying
         keys: list[_Key] = [("seats", session)]
         keys += [(i, session if q.per_session else None) for i, q in applying]
