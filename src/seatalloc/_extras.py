@@ -15,4 +15,4 @@ def require(module: str, extra: str, feature: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as error:
-        raise MissingExtraError(module.split(".")[0], extra, feature) from error
+        raise MissingExtraError(module.partition(".")[0], extra, feature) from error
