@@ -75,6 +75,7 @@ class Ledger:
         self.setup = store.setup()
         self._state = LedgerState(self.setup)
         self._time_kind = _time_kind(self.setup)
+        self._positions: tuple[int, dict[str, int]] = (-1, {})
 
     @classmethod
     def create(
@@ -482,12 +483,19 @@ class Ledger:
         state = self._state
         return tuple(m for unit in state.waitlisted() for m in state.units.get(unit, ()))
 
+    def _position(self, request_id: str) -> int:
+        """1-based waitlist position, computed once per state version."""
+        version, positions = self._positions
+        if version != self._state.version:
+            positions = {m: i for i, m in enumerate(self._waitlist_ids(), start=1)}
+            self._positions = (self._state.version, positions)
+        return positions[request_id]
+
     def _decision(self, request_id: str) -> Decision:
         entry = self._entry(request_id)
         state = self._state
         request = entry.request
         if entry.status is Status.WAITLISTED:
-            ids = self._waitlist_ids()
             members = state.members(entry.unit)
             blocks = tuple(
                 b
@@ -496,7 +504,7 @@ class Ledger:
             )
             return Decision(
                 request.id, entry.status, entry.reason,
-                position=ids.index(request.id) + 1, blocks=blocks, note=entry.note,
+                position=self._position(request.id), blocks=blocks, note=entry.note,
             )  # fmt: skip
         rank = None
         if entry.session is not None and request.sessions:

@@ -61,6 +61,8 @@ class LedgerState:
         self.party_unit: dict[str, str] = {}
         self.capacities = {s.id: s.capacity for s in setup.scenario.sessions}
         self.released: set[str] = set()
+        self.version = 0
+        """Bumped by every change (restores included): a key for caches of derived views."""
 
     @classmethod
     def replay(cls, setup: LedgerSetup, events: Iterable[Event]) -> LedgerState:
@@ -73,6 +75,7 @@ class LedgerState:
     def apply(self, event: Event) -> None:
         """Fold one event into the state (the engine included)."""
         self.seq = event.seq
+        self.version += 1
         self.log.append(event)
         kind = event.kind
         if kind is EventKind.RELEASED:
@@ -162,6 +165,7 @@ class LedgerState:
         (self.seq, length, self.entries, self.units, self.waitlist,
          self.party_unit, self.capacities, self.released) = saved  # fmt: skip
         del self.log[length:]
+        self.version += 1
         engine = Engine(self.setup.scenario)
         for quota in self.setup.scenario.quotas:
             if quota.key in self.released:
