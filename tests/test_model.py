@@ -166,7 +166,7 @@ def test_problem_reports_every_cross_object_error_at_once() -> None:
         "  session 'a': field 'id' must be unique, appears 2 times, got 'a'\n"
         "  group 'g': field 'id' must be unique, appears 2 times, got 'g'\n"
         "  request 'r1': field 'id' must be unique, appears 2 times, got 'r1'\n"
-        "  quota 'group=g': field 'id' must be unique, appears 2 times, got 'group=g'\n"
+        "  quota 'group=g': field 'key' must be unique, appears 2 times, got 'group=g'\n"
         "  quota 'group=zz': field 'group' must name a known group, got 'zz'\n"
         "  request 'r1': field 'group' must name a known group, got 'h'\n"
         "  request 'r1': field 'sessions' must name a known session, got 'x'"

@@ -404,10 +404,10 @@ class Problem:
         return attrs.evolve(self, **changes)
 
 
-def _duplicates(kind: str, ids: Iterable[str]) -> Iterable[FieldError]:
+def _duplicates(kind: str, ids: Iterable[str], field: str = "id") -> Iterable[FieldError]:
     for key, n in sorted(Counter(ids).items()):
         if n > 1:
-            yield FieldError(kind, key, "id", key, f"must be unique, appears {n} times")
+            yield FieldError(kind, key, field, key, f"must be unique, appears {n} times")
 
 
 def _problem_errors(problem: Problem) -> Iterable[FieldError]:
@@ -427,7 +427,8 @@ def _problem_errors(problem: Problem) -> Iterable[FieldError]:
     yield from _duplicates("session", (s.id for s in problem.sessions))
     yield from _duplicates("group", (g.id for g in problem.groups))
     yield from _duplicates("request", (r.id for r in problem.requests))
-    yield from _duplicates("quota", (q.key for q in problem.quotas))
+    # A quota has no id: its key (group, role, scope) must be unique.
+    yield from _duplicates("quota", (q.key for q in problem.quotas), field="key")
     sessions = {s.id for s in problem.sessions}
     groups = {g.id for g in problem.groups}
     starts = [s for s in problem.sessions if s.start is not None]
