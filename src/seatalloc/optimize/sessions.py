@@ -29,8 +29,19 @@ __all__ = ["Guarantee", "Objective", "optimize_sessions"]
 _CALL = "optimize_sessions"
 """The kind named in errors about the call's own arguments."""
 
-AUTO_BACKEND = "highs"
-"""What ``backend="auto"`` picks: measured fastest to prove optimality (see the docs)."""
+AUTO_SMALL = 500
+"""``backend="auto"`` takes CP-SAT for models with at most this many variables, else HiGHS.
+
+Measured (docs/optimize-sessions.md): CP-SAT proves the workshop-size model
+fastest (little overhead per solve, and it uses the hint); HiGHS proves the
+3,000-request model fastest (its LP relaxation does the work).
+"""
+
+
+def _backend_name(backend: str, model: LinearModel) -> str:
+    if backend != "auto":
+        return backend
+    return "cp-sat" if model.size <= AUTO_SMALL else "highs"
 
 
 class Guarantee(enum.Enum):
@@ -161,7 +172,7 @@ class _Plan:
                 for counter, n in self.engine.need(unit.members, session).items():
                     use.setdefault(counter, {})[var] = n
         for counter, terms in sorted(use.items()):
-            limit = self.engine.limits[counter].limit
+            limit = self.engine.limit(counter).limit
             # A counter that could never overflow only slows the solver down.
             if sum(terms.values()) > limit:
                 self.model.add(terms, None, limit)
@@ -278,7 +289,7 @@ def _admit(
     ask ``solver`` (built on first need) whether the unit can be seated.
     ``witness`` is updated in place.
     """
-    engine = _engine(problem, units, witness)
+    engine = Engine.with_seats(problem, _by_request(units, witness))
     sessions = len(problem.sessions)
     simple = all(len(u.members) == 1 for u in units) and not any(
         q.per_session for q in problem.quotas
@@ -325,15 +336,14 @@ def _admit(
         if model is not None:
             model[0].fix_unit(i, seated is not None)
         if seated is not None:
+            for j, (was, now) in enumerate(zip(witness, seated, strict=True)):
+                if was != now:
+                    engine.unseat(units[j].members)
+                    if now is not None:
+                        engine.seat(units[j].members, now)
             witness[:] = seated
-            engine = _engine(problem, units, seated)
             admitted.extend(m.id for m in members)
     return {"candidates": len(waiting), "admitted": admitted, "solves": solves, "stopped": stopped}
-
-
-def _engine(problem: Problem, units: Sequence[_Unit], assignment: Sequence[str | None]) -> Engine:
-    """An engine in the state where each unit sits as ``assignment`` says."""
-    return Engine.with_seats(problem, _by_request(units, assignment))
 
 
 def _by_request(units: Sequence[_Unit], assignment: Sequence[str | None]) -> dict[str, str | None]:
@@ -388,8 +398,8 @@ def _level(
     expr = plan.objectives[objective]
     maximize = objective is Objective.SEATS
     before = expr.value(plan.vector(plan.witness))
-    if objective is Objective.SEATS and not plan.undecided:
-        # The guarantee has decided who sits: the witness's count is proven.
+    if not expr.terms or (objective is Objective.SEATS and not plan.undecided):
+        # A constant objective (e.g. the guarantee decided who sits): the witness is optimal.
         return _level_report(objective, "optimal", before, before, 0.0)
     remaining = None if deadline is None else deadline - time.perf_counter()
     status, bound, seconds = "feasible", None, 0.0
@@ -470,18 +480,17 @@ def optimize_sessions(
         raise FieldError(_CALL, None, "fcfs", base.method, "must be for the same problem")
     units = _units(problem, base, chosen)
     witness = [unit.base for unit in units]
-    name = AUTO_BACKEND if backend == "auto" else backend
 
     def solver(witness: list[str | None], open_: set[int]) -> tuple[_Plan, Backend]:
         """The model where the seated stay seated (a guarantee) and ``open_`` may join."""
         seated = {i for i, s in enumerate(witness) if s is not None}
         plan = _Plan(problem, units, witness, seated | open_, seated)
-        return plan, make_backend(name, plan.model, seed, workers)
+        return plan, make_backend(_backend_name(backend, plan.model), plan.model, seed, workers)
 
     if chosen is Guarantee.NONE:
         admission: dict[str, Any] = {"candidates": 0, "admitted": [], "solves": 0, "stopped": False}
         plan = _Plan(problem, units, witness, set(range(len(units))), set())
-        backend_ = make_backend(name, plan.model, seed, workers)
+        backend_ = make_backend(_backend_name(backend, plan.model), plan.model, seed, workers)
     else:
         admission = _admit(problem, units, witness, solver, deadline)
         plan, backend_ = solver(witness, set())
