@@ -36,6 +36,7 @@ from seatalloc.model import (
     Session,
     TieBreak,
 )
+from seatalloc.optimize import Guarantee, Objective, optimize_sessions
 from seatalloc.simulate import SimulationResult, simulate, sweep
 
 __all__ = [
@@ -47,10 +48,12 @@ __all__ = [
     "Engine",
     "FieldError",
     "Group",
+    "Guarantee",
     "InputError",
     "Ledger",
     "Limit",
     "MissingExtraError",
+    "Objective",
     "PartyRule",
     "Policy",
     "Problem",
@@ -71,6 +74,7 @@ __all__ = [
     "load_demand",
     "load_requests",
     "load_scenario",
+    "optimize_sessions",
     "parse_requests_csv",
     "sample_demand",
     "sample_requests",
