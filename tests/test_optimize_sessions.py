@@ -262,6 +262,7 @@ def test_given_fcfs_allocation_is_the_baseline() -> None:
         ("backend", "gurobi", "backend"),
         ("time_limit", 0, "time_limit"),
         ("workers", 0, "workers"),
+        ("seed", 2**31, "seed"),
     ],
 )
 def test_bad_options_name_the_field(option: str, value: object, field: str) -> None:

@@ -471,6 +471,9 @@ def optimize_sessions(
         isinstance(time_limit, bool) or not isinstance(time_limit, int | float) or time_limit <= 0
     ):
         raise FieldError(_CALL, None, "time_limit", time_limit, "must be > 0 or None")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
+        # CP-SAT takes a 32-bit seed.
+        raise FieldError(_CALL, None, "seed", seed, "must be an integer in 0..2**31-1")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise FieldError(_CALL, None, "workers", workers, "must be an integer >= 1")
     start = time.perf_counter()
