@@ -1,0 +1,222 @@
+"""The CP-SAT model of breakout tables: proves optimality where it can (extra ``solver``).
+
+Variables: ``x[r][i][t]`` person i at table t in round r; ``y[r][i,j]`` i and j
+share a table in round r (exact: three linear rows per table). The
+lexicographic objective of :mod:`seatalloc.breakouts.quality` becomes one
+weighted sum whose weights make each level outweigh all levels below it.
+
+Symmetry breaking: tables of equal size without pinned people are
+interchangeable, so the k-th of them may only hold people of index >= k
+(order such tables by their first member); when people differ only by id,
+round 1 is fixed to seating them in index order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from itertools import combinations
+from math import comb
+from typing import Any
+
+import attrs
+
+from seatalloc._extras import require
+from seatalloc.breakouts._instance import Instance
+from seatalloc.breakouts.model import Colleagues, Mixing
+
+__all__ = ["SolveResult", "canonical", "solve"]
+
+
+@attrs.frozen
+class SolveResult:
+    """CP-SAT's answer: its plan (``None`` when it found none), status, bound and time."""
+
+    assignment: tuple[tuple[int, ...], ...] | None
+    status: str
+    """``optimal``, ``feasible``, ``infeasible`` or ``unknown`` (no plan within the time)."""
+    objective: tuple[int, int, int, int, int] | None
+    bound: tuple[int, int, int, int, int]
+    seconds: float
+
+
+def _classes(instance: Instance) -> list[list[int]]:
+    """Interchangeable tables: equal size, nobody pinned to them; in index order."""
+    pinned = {t for t in instance.pin if t is not None}
+    by_size: dict[int, list[int]] = {}
+    for t, size in enumerate(instance.sizes):
+        if t not in pinned:
+            by_size.setdefault(size, []).append(t)
+    return [tables for tables in by_size.values() if len(tables) > 1]
+
+
+def canonical(instance: Instance, assignment: Sequence[Sequence[int]]) -> list[list[int]]:
+    """The same plan with interchangeable tables ordered by their first member (as the model)."""
+    out = []
+    for tables_of in assignment:
+        relabel = list(range(instance.tables))
+        for tables in _classes(instance):
+            first = {
+                t: min((i for i, s in enumerate(tables_of) if s == t), default=-1) for t in tables
+            }
+            for new, old in zip(tables, sorted(tables, key=first.__getitem__), strict=True):
+                relabel[old] = new
+        out.append([relabel[t] for t in tables_of])
+    return out
+
+
+class _Weights:
+    """Weights that make the weighted sum lexicographic, and the way back to the levels."""
+
+    def __init__(self, instance: Instance) -> None:
+        n, rounds = instance.n, instance.rounds
+        self.shift = rounds * instance.colleague_pairs
+        self.w3 = comb(n, 2) + 1
+        self.w2 = (rounds + 1) * self.w3
+        self.w1 = (2 * self.shift + 1) * self.w2
+
+    def split(self, value: int) -> tuple[int, int, int, int, int]:
+        """Objective value to (0, roles, colleagues, most meetings, repeated pairs)."""
+        value += self.shift * self.w2
+        roles, rest = divmod(value, self.w1)
+        colleagues, rest = divmod(rest, self.w2)
+        most, repeated = divmod(rest, self.w3)
+        return (0, roles, colleagues - self.shift, most, repeated)
+
+
+def solve(
+    instance: Instance,
+    time_limit: float,
+    seed: int = 0,
+    hint: Sequence[Sequence[int]] | None = None,
+    workers: int = 1,
+) -> SolveResult:
+    """Solve the model; ``hint`` (e.g. the heuristic's plan) starts the search.
+
+    With one worker and a deterministic time limit the result is repeatable.
+    """
+    cp_model: Any = require("ortools.sat.python.cp_model", "solver", "the CP-SAT breakout model")
+    started = time.perf_counter()
+    n, rounds, tables = instance.n, instance.rounds, instance.tables
+    rules = instance.rules
+    model = cp_model.CpModel()
+    x = [
+        [[model.NewBoolVar(f"x{r}_{i}_{t}") for t in range(tables)] for i in range(n)]
+        for r in range(rounds)
+    ]
+    mixing = rules.mixing is not Mixing.IGNORE
+    pairs_of_round: list[set[tuple[int, int]]] = []
+    for r in range(rounds):
+        needed: set[tuple[int, int]] = set()
+        if mixing and rounds > 1:
+            needed = set(combinations(range(n), 2))
+        if instance.colleagues[r] is not Colleagues.ANY:
+            needed |= {
+                (a, b)
+                for a, b in combinations(range(n), 2)
+                if instance.group_of[a] == instance.group_of[b]
+            }
+        pairs_of_round.append(needed)
+    y: list[dict[tuple[int, int], Any]] = []
+    fixed_first = instance.interchangeable
+    for r in range(rounds):
+        xr = x[r]
+        for i in range(n):
+            model.AddExactlyOne(xr[i])
+            pin = instance.pin[i]
+            if pin is not None:
+                model.Add(xr[i][pin] == 1)
+        for t, size in enumerate(instance.sizes):
+            model.Add(sum(xr[i][t] for i in range(n)) == size)
+        for members in _classes(instance):
+            for k, t in enumerate(members):
+                for i in range(min(k, n)):
+                    model.Add(xr[i][t] == 0)
+        if r == 0 and fixed_first:
+            seat = 0
+            for t, size in enumerate(instance.sizes):
+                for i in range(seat, seat + size):
+                    model.Add(xr[i][t] == 1)
+                seat += size
+        for a, b in instance.together:
+            for t in range(tables):
+                model.Add(xr[a][t] == xr[b][t])
+        for a, b in instance.apart:
+            for t in range(tables):
+                model.Add(xr[a][t] + xr[b][t] <= 1)
+        together: dict[tuple[int, int], Any] = {}
+        for a, b in sorted(pairs_of_round[r]):
+            same = model.NewBoolVar(f"y{r}_{a}_{b}")
+            for t in range(tables):
+                model.Add(same >= xr[a][t] + xr[b][t] - 1)
+                model.Add(same <= 1 - xr[a][t] + xr[b][t])
+                model.Add(same <= 1 + xr[a][t] - xr[b][t])
+            together[a, b] = same
+        y.append(together)
+    terms: list[Any] = []
+    weights = _Weights(instance)
+    if rules.balance_roles:
+        for r in range(rounds):
+            for t, bounds in enumerate(instance.role_bounds):
+                for k, (low, high) in enumerate(bounds):
+                    count = sum(x[r][i][t] for i in range(n) if instance.role_of[i] == k)
+                    over = model.NewIntVar(0, instance.sizes[t], f"over{r}_{t}_{k}")
+                    under = model.NewIntVar(0, instance.sizes[t], f"under{r}_{t}_{k}")
+                    model.Add(over >= count - high)
+                    model.Add(under >= low - count)
+                    terms += [weights.w1 * over, weights.w1 * under]
+    for r in range(rounds):
+        sign = {Colleagues.APART: 1, Colleagues.TOGETHER: -1}.get(instance.colleagues[r], 0)
+        if sign:
+            terms += [
+                sign * weights.w2 * same
+                for (a, b), same in y[r].items()
+                if instance.group_of[a] == instance.group_of[b]
+            ]
+    if mixing and rounds > 1:
+        most = model.NewIntVar(0, rounds, "most")
+        terms.append(weights.w3 * most)
+        for a, b in combinations(range(n), 2):
+            meetings = sum(y[r][a, b] for r in range(rounds))
+            model.Add(meetings <= most)
+            if rules.mixing is Mixing.NEVER_TWICE:
+                model.Add(meetings <= 1)
+            else:
+                again = model.NewBoolVar(f"again_{a}_{b}")
+                model.Add(meetings <= 1 + (rounds - 1) * again)
+                terms.append(again)
+    model.Minimize(sum(terms))
+    if hint is not None:
+        for r, tables_of in enumerate(canonical(instance, hint)):
+            for i, t in enumerate(tables_of):
+                for s in range(tables):
+                    model.AddHint(x[r][i][s], int(s == t))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.1)
+    code = solver.Solve(model)
+    status = {
+        cp_model.OPTIMAL: "optimal",
+        cp_model.FEASIBLE: "feasible",
+        cp_model.INFEASIBLE: "infeasible",
+    }.get(code, "unknown")
+    assignment = None
+    objective = None
+    # A single round with mixing on: the model has no "most" variable, but a table
+    # of two or more means some pair meets once (the report counts it).
+    base = 1 if mixing and rounds == 1 and instance.sizes[0] > 1 else 0
+    if status in ("optimal", "feasible"):
+        assignment = tuple(
+            tuple(next(t for t in range(tables) if solver.Value(x[r][i][t])) for i in range(n))
+            for r in range(rounds)
+        )
+        objective = _add(weights.split(round(solver.ObjectiveValue())), base)
+    bound = _add(weights.split(int(-(-solver.BestObjectiveBound() // 1))), base)
+    if status == "optimal" and objective is not None:
+        bound = objective
+    return SolveResult(assignment, status, objective, bound, time.perf_counter() - started)
+
+
+def _add(levels: tuple[int, int, int, int, int], most: int) -> tuple[int, int, int, int, int]:
+    return (levels[0], levels[1], levels[2], levels[3] + most, levels[4])
