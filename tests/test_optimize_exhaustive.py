@@ -150,14 +150,7 @@ def chains(draw: st.DrawFn) -> Problem:
 small = st.one_of(chains(), crowded(), problems(max_sessions=3, max_groups=3, max_requests=7))
 
 
-@settings(max_examples=150)
-@given(
-    problem=small,
-    guarantee=st.sampled_from(["fcfs-seats", "fcfs-pareto", "none"]),
-    order=st.permutations(OBJECTIVES),
-    backend=st.sampled_from(["cp-sat", "highs"]),
-)
-def test_every_level_equals_exhaustive_search(
+def _check_against_exhaustive_search(
     problem: Problem, guarantee: str, order: list[str], backend: str
 ) -> None:
     fcfs = dict(allocate(problem).assignments)
@@ -172,6 +165,32 @@ def test_every_level_equals_exhaustive_search(
     # The returned allocation is one of the allowed ones and really scores that.
     assert dict(result.assignments) in allowed
     assert tuple(_values(problem, fcfs, result.assignments)[o] for o in order) == best
+
+
+@settings(max_examples=150)
+@given(
+    problem=small,
+    guarantee=st.sampled_from(["fcfs-seats", "fcfs-pareto", "none"]),
+    order=st.permutations(OBJECTIVES),
+    backend=st.sampled_from(["cp-sat", "highs"]),
+)
+def test_every_level_equals_exhaustive_search(
+    problem: Problem, guarantee: str, order: list[str], backend: str
+) -> None:
+    _check_against_exhaustive_search(problem, guarantee, order, backend)
+
+
+@settings(max_examples=100)
+@given(
+    problem=chains(),
+    guarantee=st.sampled_from(["fcfs-seats", "fcfs-pareto"]),
+    order=st.permutations(OBJECTIVES),
+)
+def test_admission_from_the_waitlist_equals_exhaustive_search(
+    problem: Problem, guarantee: str, order: list[str]
+) -> None:
+    """Where seating the waitlist needs others to move: augmenting paths and solver."""
+    _check_against_exhaustive_search(problem, guarantee, order, "cp-sat")
 
 
 @settings(max_examples=150)

@@ -284,16 +284,17 @@ def _admit(
     unit admitted before it. That makes the admitted set the lexicographically
     earliest one. Cheap tests settle most units without a solver: quota
     counters over all sessions (unchanged by moving anyone), the total number
-    of free seats, a direct fit, and, when every unit is one request and no
-    quota is per session, an augmenting path of moves (exact there). The rest
-    ask ``solver`` (built on first need) whether the unit can be seated.
+    of free seats, a direct fit, and, when no quota is per session, an
+    augmenting path of moves of single requests (exact when every unit is a
+    single request). The rest ask ``solver`` (built on first need) whether
+    the unit can be seated.
     ``witness`` is updated in place.
     """
     engine = Engine.with_seats(problem, _by_request(units, witness))
     sessions = len(problem.sessions)
-    simple = all(len(u.members) == 1 for u in units) and not any(
-        q.per_session for q in problem.quotas
-    )
+    # Moves never touch a total quota; they may overflow a per-session one.
+    movable = not any(q.per_session for q in problem.quotas)
+    simple = movable and all(len(u.members) == 1 for u in units)
     admitted: list[str] = []
     solves = 0
     stopped = False
@@ -318,8 +319,14 @@ def _admit(
             pass
         elif fit is not None:
             seated = [*witness[:i], fit, *witness[i + 1 :]]
+        elif (
+            movable
+            and len(members) == 1
+            and (path := _augmenting_path(problem, units, witness, engine, i))
+        ):
+            seated = path
         elif simple:
-            seated = _augmenting_path(problem, units, witness, engine, i)
+            pass  # the search for a path was exact: it cannot join
         elif remaining is not None and remaining <= 0:
             stopped = True
         else:
@@ -357,17 +364,18 @@ def _augmenting_path(
     engine: Engine,
     index: int,
 ) -> list[str | None] | None:
-    """Seat unit ``index`` by a chain of moves ending in a free seat, if one exists.
+    """Seat single request ``index`` by a chain of moves ending in a free seat, if one exists.
 
-    Only for one-request units and quotas over all sessions (which moves do not
-    touch): then seating is a bipartite b-matching and a breadth-first search
-    for an augmenting path decides exactly whether the unit can join.
+    Only single requests move, and only quotas over all sessions may exist
+    (moves do not touch them), so a path found is always a valid allocation.
+    When every unit is a single request, seating is a bipartite b-matching
+    and the breadth-first search decides exactly whether the unit can join.
     """
     ids = problem.session_ids
     room = dict(zip(ids, engine.left[: len(ids)], strict=True))
     occupants: dict[str, list[int]] = {s: [] for s in ids}
     for j, session in enumerate(witness):
-        if session is not None:
+        if session is not None and len(units[j].members) == 1:
             occupants[session].append(j)
     came: dict[str, tuple[int, str | None]] = {}
     queue: list[str] = []
