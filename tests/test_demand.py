@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from seatalloc import FieldError, InputError, ProblemError, Request, allocate
-from seatalloc.demand import ROLES, DemandModel, load_demand, sample_demand, sample_requests
+from seatalloc.demand import (
+    ROLES,
+    DemandModel,
+    demand_sampler,
+    load_demand,
+    sample_demand,
+    sample_requests,
+)
 from seatalloc.scenarios import workshop
 
 PROBLEM = workshop()
@@ -19,6 +26,25 @@ def test_same_seed_gives_the_same_requests_and_another_seed_others() -> None:
     model = DemandModel(party=0.3)
     assert sample_demand(PROBLEM, model, 7) == sample_demand(PROBLEM, model, 7)
     assert sample_requests(PROBLEM, model, 7) != sample_requests(PROBLEM, model, 8)
+
+
+def test_a_sampler_built_once_draws_the_same_whatever_the_order_of_seeds() -> None:
+    model = DemandModel(party=0.4, groups=9)
+    draw = demand_sampler(PROBLEM, model)
+    seeds = [5, 1, 5, 30, 2, 1]
+    assert [draw(s) for s in seeds] == [sample_demand(PROBLEM, model, s) for s in seeds]
+
+
+@pytest.mark.parametrize(
+    "model", [DemandModel(party=0.5), DemandModel(opens=datetime(2020, 9, 1, 9), scale=3)]
+)
+def test_sampled_requests_pass_the_checks_they_skip(model: DemandModel) -> None:
+    # The sampler builds requests with Request.unchecked: checked ones must be equal.
+    for seed in range(10):
+        for r in sample_requests(PROBLEM, model, seed):
+            checked = Request(r.id, r.group, r.role, r.arrival, r.sessions, r.party)
+            assert checked == r and dict(checked.attributes) == dict(r.attributes) == {}
+            assert type(r.arrival) is type(checked.arrival) and type(r.sessions) is tuple
 
 
 def test_samples_make_valid_problems_that_allocate() -> None:

@@ -30,7 +30,16 @@ from seatalloc.io._files import read_text
 from seatalloc.model import Arrival, Problem, Request
 from seatalloc.scenarios import WORKSHOP_ROLES
 
-__all__ = ["ROLES", "Demand", "DemandModel", "load_demand", "sample_demand", "sample_requests"]
+__all__ = [
+    "ROLES",
+    "Demand",
+    "DemandModel",
+    "Sampler",
+    "demand_sampler",
+    "load_demand",
+    "sample_demand",
+    "sample_requests",
+]
 
 ROLES: tuple[str, ...] = tuple(WORKSHOP_ROLES)
 """The roles the workshop announcement invites: the default role mix, equally weighted."""
@@ -222,18 +231,33 @@ def sample_demand(problem: Problem, model: DemandModel, seed: int) -> Demand:
     """Requests and withdrawals for ``problem`` drawn from ``model`` with ``seed``.
 
     Withdrawals are drawn after all requests, so the withdrawal fields never
-    change which requests are drawn.
+    change which requests are drawn. For many samples build
+    :func:`demand_sampler` once and call it with each seed.
+    """
+    return demand_sampler(problem, model)(seed)
+
+
+Sampler = Callable[[int], Demand]
+"""A function of the seed drawing one :class:`Demand`."""
+
+
+def demand_sampler(problem: Problem, model: DemandModel) -> Sampler:
+    """``seed -> sample_demand(problem, model, seed)``, with the set-up done once.
+
+    Everything that depends only on the problem and the model (weight tables,
+    the table of rankings, request ids) is built here, so a simulation pays
+    for it once per chunk of replications, not once per sample. Raises
+    :class:`FieldError` when ``popularity`` does not fit the problem.
     """
     sessions = problem.session_ids
     popular = dict(model.popularity)
     unknown = sorted(set(popular) - set(sessions))
     if unknown:
         raise FieldError("demand", None, "popularity", unknown[0], "must name a session")
-    rng = random.Random(seed)
-    random_, pick = rng.random, bisect.bisect_right
     weights = [float(popular.get(s, 1.0)) for s in sessions]
     if sessions and sum(weights) <= 0:
         raise FieldError("demand", None, "popularity", popular, "must leave a session weight > 0")
+    pick = bisect.bisect_right
     roles = [r for r, _ in model.roles]
     role_cum = _cumulative([w for _, w in model.roles])
     # Accepting more sessions than there are means accepting all of them.
@@ -241,57 +265,90 @@ def sample_demand(problem: Problem, model: DemandModel, seed: int) -> Demand:
     accepts = [*model.accepts[: n - 1], sum(model.accepts[n - 1 :])] if n else [1.0]
     accepts_cum = _cumulative(accepts)
     session_cum = _cumulative(weights) if n else []
-    groups = [g.id for g in problem.groups]
-    if model.groups is not None and model.groups < len(groups):
-        groups = sorted(rng.sample(groups, model.groups))
-    capacity = sum(s.capacity for s in problem.sessions)
-    mean = model.scale * capacity / len(groups) if groups else 0.0
-    shape = 1.0 / model.spread**2 if model.spread > 0 else 0.0
-
     rank = _ranker(sessions, weights, model.cohesion)
-    follow, party, follow_seconds = model.follow, model.party, model.follow_minutes * 60
-    # Drafts: [id, group, role, arrival, sessions, party]; Requests are built at the end
-    # because a party id is set on its first member only once a colleague joins.
-    drafts: list[list[Any]] = []
-    for group in groups:
-        interest = rng.gammavariate(shape, 1.0 / shape) if shape else 1.0
-        size = _poisson(rng, mean * interest)
-        if size == 0:
-            continue
-        favourite = sessions[pick(session_cum, random_())] if n else None
-        first = _arrival(rng, model)
-        leader: list[Any] = []
-        for i in range(size):
-            role = roles[pick(role_cum, random_())]
-            request_id = f"{group}-{i + 1:02d}"
-            if i and random_() < follow:
-                if random_() < party:
-                    leader[5] = f"{group}-party"
-                    drafts.append([request_id, group, role, first, leader[4], leader[5]])
-                    continue
-                arrival = first + round(_exponential(rng, follow_seconds))
-            else:
-                arrival = first if i == 0 else _arrival(rng, model)
-            ranked = rank(rng, favourite)[: pick(accepts_cum, random_()) + 1]
-            drafts.append([request_id, group, role, arrival, ranked, None])
-            leader = leader or drafts[-1]
+    every_group = [g.id for g in problem.groups]
+    taking_part = len(every_group) if model.groups is None else min(model.groups, len(every_group))
+    capacity = sum(s.capacity for s in problem.sessions)
+    mean = model.scale * capacity / taking_part if taking_part else 0.0
+    shape = 1.0 / model.spread**2 if model.spread > 0 else 0.0
+    follow, party, withdrawal = model.follow, model.party, model.withdrawal
+    burst_chance, burst = model.burst, model.burst_hours * 3600
+    decay_rate = _rate(model.decay_hours * 3600)
+    follow_rate = _rate(model.follow_minutes * 60)
+    withdraw_rate = _rate(model.withdraw_hours * 3600)
+    opens = model.opens
 
-    withdrawals: list[tuple[int, str]] = []
-    withdraw_seconds = model.withdraw_hours * 3600
-    for draft in drafts:
-        if random_() < model.withdrawal:
-            delay = round(_exponential(rng, withdraw_seconds))
-            withdrawals.append((draft[3] + 1 + delay, draft[0]))
-    withdrawals.sort()
-    if model.opens is None:
-        requests = tuple(Request(*d) for d in drafts)
-    else:
-        requests = tuple(Request(i, g, r, _when(model, t), s, p) for i, g, r, t, s, p in drafts)
-    return Demand(requests, tuple((rid, _when(model, t)) for t, rid in withdrawals))
+    def at(seconds: int) -> Arrival:
+        return seconds if opens is None else opens + timedelta(seconds=seconds)
 
+    ids: dict[str, list[str]] = {g: [] for g in every_group}
+    party_ids = {g: f"{g}-party" for g in every_group}
+    make = Request.unchecked  # every field comes from the checked problem and model
 
-def _when(model: DemandModel, seconds: int) -> Arrival:
-    return seconds if model.opens is None else model.opens + timedelta(seconds=seconds)
+    def draw(seed: int) -> Demand:
+        rng = random.Random(seed)
+        random_ = rng.random
+
+        def exponential(rate: float) -> float:
+            # Inversion, exactly what random.expovariate(rate) computes; rate 0: no delay.
+            return -math.log(1.0 - random_()) / rate if rate else 0.0
+
+        def arrival() -> int:
+            """Seconds after opening: uniform in the burst, else exponential decay after it."""
+            if random_() < burst_chance:
+                return round(random_() * burst)
+            return round(burst + exponential(decay_rate))
+
+        if taking_part < len(every_group):
+            groups = sorted(rng.sample(every_group, taking_part))
+        else:
+            groups = every_group
+        requests: list[Request] = []
+        seconds: list[int] = []  # arrivals in seconds, for the withdrawals
+        for group in groups:
+            interest = rng.gammavariate(shape, 1.0 / shape) if shape else 1.0
+            size = _poisson(random_, mean * interest)
+            if size == 0:
+                continue
+            favourite = sessions[pick(session_cum, random_())] if n else None
+            first = arrival()
+            first_at = at(first)
+            names = ids[group]
+            names += (f"{group}-{i:02d}" for i in range(len(names) + 1, size + 1))
+            lead = len(requests)
+            for i in range(size):
+                role = roles[pick(role_cum, random_())]
+                if i and random_() < follow:
+                    if random_() < party:
+                        # The first registrant becomes a party once a colleague joins.
+                        leader = requests[lead]
+                        if leader.party is None:
+                            leader = requests[lead] = make(
+                                leader.id, group, leader.role, first_at, leader.sessions,
+                                party_ids[group],
+                            )  # fmt: skip
+                        requests.append(
+                            make(names[i], group, role, first_at, leader.sessions, leader.party)
+                        )
+                        seconds.append(first)
+                        continue
+                    own = first + round(exponential(follow_rate))
+                else:
+                    own = first if i == 0 else arrival()
+                ranked = rank(rng, favourite)[: pick(accepts_cum, random_()) + 1]
+                requests.append(make(names[i], group, role, at(own), ranked, None))
+                seconds.append(own)
+
+        withdrawals: list[tuple[int, str]] = []
+        if withdrawal > 0:  # drawn last: skipping the draws changes no request
+            for request, own in zip(requests, seconds, strict=True):
+                if random_() < withdrawal:
+                    delay = round(exponential(withdraw_rate))
+                    withdrawals.append((own + 1 + delay, request.id))
+            withdrawals.sort()
+        return Demand(tuple(requests), tuple((rid, at(t)) for t, rid in withdrawals))
+
+    return draw
 
 
 def _cumulative(weights: Sequence[float]) -> list[float]:
@@ -307,26 +364,19 @@ def _cumulative(weights: Sequence[float]) -> list[float]:
     return out
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
+def _rate(mean: float) -> float:
+    """The rate of an exponential delay of ``mean``; 0 for no delay."""
+    return 1.0 / mean if mean > 0 else 0.0
+
+
+def _poisson(random_: Callable[[], float], mean: float) -> int:
     """Poisson count: unit-rate exponential gaps that fit in ``mean`` (exact, O(mean))."""
     count = 0
-    total = rng.expovariate(1.0)
+    total = -math.log(1.0 - random_())
     while total < mean:
         count += 1
-        total += rng.expovariate(1.0)
+        total -= math.log(1.0 - random_())
     return count
-
-
-def _arrival(rng: random.Random, model: DemandModel) -> int:
-    """Seconds after opening: uniform in the burst, else exponential decay after it."""
-    burst = model.burst_hours * 3600
-    if rng.random() < model.burst:
-        return round(rng.random() * burst)
-    return round(burst + _exponential(rng, model.decay_hours * 3600))
-
-
-def _exponential(rng: random.Random, mean: float) -> float:
-    return rng.expovariate(1.0 / mean) if mean > 0 else 0.0
 
 
 def _ranker(

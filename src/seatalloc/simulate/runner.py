@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from seatalloc.allocation import Allocation
-from seatalloc.demand import Demand, DemandModel, sample_demand
+from seatalloc.demand import Demand, DemandModel, demand_sampler
 from seatalloc.errors import FieldError
 from seatalloc.fcfs import allocate
 from seatalloc.model import Arrival, Problem, Request
@@ -140,10 +140,11 @@ def _run_task(task: _Task) -> list[dict[str, Any]]:
     """Records of the task's replications, each policy on the same sampled demand."""
     roles = [r for r, _ in task.model.roles]
     runs = [POLICIES[name] for name in task.policies]
+    draw = demand_sampler(task.problem, task.model)  # set up once per chunk
     records = []
     for index in range(task.start, task.stop):
         seed = replication_seed(task.seed, index)
-        demand = sample_demand(task.problem, task.model, seed)
+        demand = draw(seed)
         problem = task.problem.replace(requests=demand.requests)
         for name, run in zip(task.policies, runs, strict=True):
             head = {**dict(task.point), "replication": index, "seed": seed, "policy": name}
