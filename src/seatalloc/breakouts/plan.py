@@ -125,7 +125,8 @@ def plan_breakouts(
     notes.insert(0, f"heuristic: {found.iterations} iterations, stopped by {found.stopped}")
     used = "heuristic"
     status = "optimal" if quality.objective == bound else "feasible"
-    if status != "optimal" and cpsat_next:
+    # "cpsat" always runs the model (it confirms a plan already at the bound at once).
+    if cpsat_next and (status != "optimal" or method is Method.CPSAT):
         from seatalloc.breakouts.cpsat import solve
 
         remaining = max(time_limit - (time.perf_counter() - started), 0.5)
@@ -144,8 +145,6 @@ def plan_breakouts(
             if better.objective <= quality.objective:
                 assignment, quality, used = solved.assignment, better, "cpsat"
         status = "optimal" if quality.objective <= bound else "feasible"
-    elif method is Method.CPSAT:
-        notes.append("cp-sat: not run, the heuristic's plan reaches the lower bound")
     if quality.violations:
         status = "violates hard rules"
     return BreakoutPlan(

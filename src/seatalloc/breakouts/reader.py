@@ -23,6 +23,7 @@ COLUMNS = ("id", "group", "role")
 
 def parse_roster(text: str, source: str = "<roster>") -> Roster:
     """The roster in CSV ``text``; :class:`ProblemError` lists every bad row."""
+    text = text.removeprefix("\ufeff")
     reader = csv.reader(StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = [name.strip() for name in next(reader, [])]
