@@ -7,6 +7,7 @@ optimisers; demand simulation and fairness checks.
 
 from seatalloc.allocation import Allocation, Decision, Reason, Status
 from seatalloc.booking import Ledger, PromotionMode
+from seatalloc.breakouts import BreakoutPlan, plan_breakouts, plan_sessions
 from seatalloc.demand import Demand, DemandModel, load_demand, sample_demand, sample_requests
 from seatalloc.engine import Engine, Limit, Shortfall
 from seatalloc.errors import (
@@ -42,6 +43,7 @@ from seatalloc.simulate import SimulationResult, simulate, sweep
 __all__ = [
     "Allocation",
     "Arrival",
+    "BreakoutPlan",
     "Decision",
     "Demand",
     "DemandModel",
@@ -76,6 +78,8 @@ __all__ = [
     "load_scenario",
     "optimize_sessions",
     "parse_requests_csv",
+    "plan_breakouts",
+    "plan_sessions",
     "sample_demand",
     "sample_requests",
     "simulate",
