@@ -79,9 +79,14 @@ def test_demo_json(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(out)
     problem = demo_problem(2020)
     assert code == 0
-    assert set(data["assignments"]) == {r.id for r in problem.requests}
-    assert data["metrics"]["seated"] + data["metrics"]["waitlisted"] == len(problem.requests)
-    assert data["waitlist"]
+    fcfs = data["fcfs"]
+    assert set(fcfs["assignments"]) == {r.id for r in problem.requests}
+    assert fcfs["metrics"]["seated"] + fcfs["metrics"]["waitlisted"] == len(problem.requests)
+    assert fcfs["waitlist"]
+    if "optimal" in data:  # with the solver extra: same people seated, fewer groups split
+        optimal = data["optimal"]
+        assert optimal["metrics"]["seated"] >= fcfs["metrics"]["seated"]
+        assert optimal["metrics"]["groups_split"] < fcfs["metrics"]["groups_split"]
 
 
 # --- allocate and check ----------------------------------------------------------------------

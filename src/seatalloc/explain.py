@@ -88,6 +88,8 @@ def sentence(allocation: Allocation, decision: Decision) -> str:
         dict.fromkeys(block_phrase(allocation, b, decision.request) for b in decision.blocks)
     )
     status = decision.status
+    if decision.reason is Reason.MOVED and decision.note:
+        return decision.note  # already says from where to where, and why
     if status in (Status.SEATED, Status.OFFERED):
         verb = "seated in" if status is Status.SEATED else "offered a seat in"
         text = f"{verb} {session_phrase(allocation, decision.session or '', decision.rank)}"
@@ -110,5 +112,6 @@ def sentence(allocation: Allocation, decision: Decision) -> str:
     else:
         text = status.value
     if decision.note:
-        text += f" ({decision.note})" if status is not Status.REJECTED else f": {decision.note}"
+        joined = decision.reason in (Reason.ADDED, Reason.INVALID) or status is Status.REJECTED
+        text += f": {decision.note}" if joined else f" ({decision.note})"
     return text

@@ -7,16 +7,28 @@ optimiser's plan, breakout tables) can be set beside the FCFS one.
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
-from seatalloc.allocation import Allocation
-from seatalloc.cli._output import emit, render_metrics, render_rosters, render_waitlist
+from seatalloc.allocation import Allocation, Reason
+from seatalloc.cli._output import emit, render_metrics, render_rosters, render_waitlist, table
 from seatalloc.demand import DemandModel, sample_requests
+from seatalloc.errors import MissingExtraError
 from seatalloc.fcfs import allocate
 from seatalloc.model import Problem
 from seatalloc.scenarios import workshop
 
-__all__ = ["DEFAULT_SEED", "demo_problem", "register", "render_fcfs", "render_scenario", "run"]
+__all__ = [
+    "DEFAULT_SEED",
+    "demo_problem",
+    "register",
+    "render_comparison",
+    "render_fcfs",
+    "render_scenario",
+    "run",
+]
+
+_MOVES_SHOWN = 8
 
 DEFAULT_SEED = 2020
 
@@ -69,11 +81,64 @@ def render_fcfs(allocation: Allocation) -> str:
     )
 
 
+def render_comparison(fcfs: Allocation, optimal: Allocation) -> str:
+    """FCFS and the optimiser side by side, then what the optimiser changed and why."""
+    before, after = fcfs.metrics(), optimal.metrics()
+    rows = [
+        (label, before[key], after[key])
+        for label, key in (
+            ("seats filled", "seated"),
+            ("waitlisted", "waitlisted"),
+            ("groups split across sessions", "groups_split"),
+            ("first choices", "first_choice"),
+        )
+    ]
+    changed = [d for d in optimal.decisions.values() if d.reason in (Reason.MOVED, Reason.ADDED)]
+    lines = [
+        f"== Optimised: colleagues together, guarantee {optimal.report['guarantee']}"
+        " (nobody FCFS seats loses a seat) =="
+        if optimal.report
+        else "== Optimised ==",
+        table(("", "FCFS", "optimal"), rows),
+        "",
+        f"Changed from FCFS: {len(changed)} requests",
+    ]
+    for decision in changed[:_MOVES_SHOWN]:
+        lines.append(f"  {decision.request}: {optimal.explain(decision.request)}")
+    if len(changed) > _MOVES_SHOWN:
+        lines.append(f"  ... and {len(changed) - _MOVES_SHOWN} more (see --format json)")
+    if optimal.report:
+        # No timings: the demo prints the same text for the same seed.
+        levels = ", ".join(
+            f"{level['objective']} {level['status']}" for level in optimal.report["levels"]
+        )
+        lines.append(f"Solver: {optimal.report['backend']}; {levels}")
+    return "\n".join(lines)
+
+
+def _optimised(problem: Problem, fcfs: Allocation) -> Allocation | str:
+    """The optimiser's plan, or why there is none (the solver extra is optional)."""
+    from seatalloc.optimize import optimize_sessions
+
+    try:
+        return optimize_sessions(problem, fcfs=fcfs, time_limit=10.0)
+    except MissingExtraError as error:
+        return f"== Optimised ==\n  skipped: {error}"
+
+
 def run(args: argparse.Namespace) -> int:
     problem = demo_problem(args.seed)
     allocation = allocate(problem)
+    optimal = _optimised(problem, allocation)
     if args.format == "json":
-        emit(allocation.to_json() + "\n", None)
-    else:
-        emit(f"{render_scenario(problem, args.seed)}\n\n{render_fcfs(allocation)}\n", None)
+        data = {"fcfs": allocation.to_dict()}
+        if isinstance(optimal, Allocation):
+            data["optimal"] = optimal.to_dict()
+        emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
+        return 0
+    sections = [render_scenario(problem, args.seed), render_fcfs(allocation)]
+    sections.append(
+        render_comparison(allocation, optimal) if isinstance(optimal, Allocation) else optimal
+    )
+    emit("\n\n".join(sections) + "\n", None)
     return 0
