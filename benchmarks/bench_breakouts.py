@@ -18,7 +18,9 @@ from seatalloc.breakouts import InfeasibleError, Participant, Roster, Rules, pla
 ROLES = ("planner", "infrastructure", "energy", "environment")
 
 
-def show(name: str, roster: Roster, tables: int, rounds: int, rules: Rules, **options: object) -> None:
+def show(
+    name: str, roster: Roster, tables: int, rounds: int, rules: Rules, **options: object
+) -> None:
     started = time.perf_counter()
     try:
         plan = plan_breakouts(roster, tables, rounds, rules, **options)  # type: ignore[arg-type]
@@ -27,7 +29,8 @@ def show(name: str, roster: Roster, tables: int, rounds: int, rules: Rules, **op
         return
     q = plan.quality
     print(
-        f"{name}: {time.perf_counter() - started:.2f} s, method {plan.method}, status {plan.status}, "
+        f"{name}: {time.perf_counter() - started:.2f} s, method {plan.method}, "
+        f"status {plan.status}, "
         f"objective {list(q.objective)}, bound {list(plan.bound)}, "
         f"repeated pairs {len(q.repeated_pairs)}, most meetings {q.max_meetings}, "
         f"colleague pairs per round {[r.colleague_pairs for r in q.rounds]}"
@@ -57,9 +60,7 @@ def main() -> None:
         golfers, 8, 9, Rules(mixing="never-twice", balance_roles=False),
         method="heuristic", time_limit=args.golfer_limit, max_iterations=10**9,
     )  # fmt: skip
-    large = Roster(
-        Participant(f"p{i:03d}", f"org{i % 40}", ROLES[i % 4]) for i in range(200)
-    )
+    large = Roster(Participant(f"p{i:03d}", f"org{i % 40}", ROLES[i % 4]) for i in range(200))
     show(
         "(c) 200 people, 20 tables, 4 rounds",
         large, 20, 4, Rules(mixing="never-twice"), time_limit=args.limit,
