@@ -11,7 +11,7 @@ import enum
 import hashlib
 import operator
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from types import MappingProxyType
@@ -31,6 +31,8 @@ __all__ = [
     "Request",
     "Session",
     "TieBreak",
+    "duplicate_errors",
+    "request_errors",
 ]
 
 Arrival: TypeAlias = int | datetime
@@ -441,7 +443,8 @@ class Problem:
         return attrs.evolve(self, **changes)
 
 
-def _duplicates(kind: str, ids: Iterable[str], field: str = "id") -> Iterable[FieldError]:
+def duplicate_errors(kind: str, ids: Iterable[str], field: str = "id") -> Iterable[FieldError]:
+    """An error for each value of ``field`` that appears more than once among ``ids``."""
     for key, n in sorted(Counter(ids).items()):
         if n > 1:
             yield FieldError(kind, key, field, key, f"must be unique, appears {n} times")
@@ -461,11 +464,11 @@ def _problem_errors(problem: Problem) -> Iterable[FieldError]:
                 return
     if not isinstance(problem.policy, Policy):
         yield FieldError("policy", None, "type", type(problem.policy).__name__, "must be a Policy")
-    yield from _duplicates("session", (s.id for s in problem.sessions))
-    yield from _duplicates("group", (g.id for g in problem.groups))
-    yield from _duplicates("request", (r.id for r in problem.requests))
+    yield from duplicate_errors("session", (s.id for s in problem.sessions))
+    yield from duplicate_errors("group", (g.id for g in problem.groups))
+    yield from duplicate_errors("request", (r.id for r in problem.requests))
     # A quota has no id: its key (group, role, scope) must be unique.
-    yield from _duplicates("quota", (q.key for q in problem.quotas), field="key")
+    yield from duplicate_errors("quota", (q.key for q in problem.quotas), field="key")
     sessions = {s.id for s in problem.sessions}
     groups = {g.id for g in problem.groups}
     starts = [s for s in problem.sessions if s.start is not None]
@@ -479,8 +482,31 @@ def _problem_errors(problem: Problem) -> Iterable[FieldError]:
     for quota in problem.quotas:
         if quota.group is not None and quota.group not in groups:
             yield FieldError("quota", quota.key, "group", quota.group, "must name a known group")
-    arrival_type = None
-    for request in problem.requests:
+    yield from request_errors(problem.requests, sessions, groups, problem.policy.parties)
+
+
+def _arrival_kind(request: Request) -> str:
+    kind = "an integer" if isinstance(request.arrival, int) else "a date-time"
+    if isinstance(request.arrival, datetime):
+        kind += " with a time zone" if request.arrival.tzinfo else " without a time zone"
+    return kind
+
+
+def request_errors(
+    requests: Sequence[Request],
+    sessions: Collection[str],
+    groups: Collection[str],
+    parties: PartyRule,
+    first: Request | None = None,
+) -> Iterable[FieldError]:
+    """Every error of ``requests`` against known session and group ids, in a stable order.
+
+    A :class:`Problem` checks its requests with it; the booking ledger checks
+    each submission with it, without building a problem. Arrivals must all
+    have the type of ``first`` (by default the first of ``requests``).
+    """
+    arrival_type = None if first is None else _arrival_kind(first)
+    for request in requests:
         if request.group not in groups:
             yield FieldError(
                 "request", request.id, "group", request.group, "must name a known group"
@@ -490,9 +516,7 @@ def _problem_errors(problem: Problem) -> Iterable[FieldError]:
                 yield FieldError(
                     "request", request.id, "sessions", session, "must name a known session"
                 )
-        kind = "an integer" if isinstance(request.arrival, int) else "a date-time"
-        if isinstance(request.arrival, datetime):
-            kind += " with a time zone" if request.arrival.tzinfo else " without a time zone"
+        kind = _arrival_kind(request)
         if arrival_type is None:
             arrival_type = kind
         elif kind != arrival_type:
@@ -500,8 +524,8 @@ def _problem_errors(problem: Problem) -> Iterable[FieldError]:
                 "request", request.id, "arrival", request.arrival,
                 f"must be {arrival_type} like the first request's",
             )  # fmt: skip
-    if problem.policy.parties is PartyRule.TOGETHER:
-        yield from _party_errors(problem.requests)
+    if parties is PartyRule.TOGETHER:
+        yield from _party_errors(requests)
 
 
 def _party_errors(requests: Sequence[Request]) -> Iterable[FieldError]:
