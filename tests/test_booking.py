@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 import pytest
 from hypothesis import given
 
 from seatalloc import Group, PartyRule, Policy, Problem, Quota, Reason, Request, Session, Status
-from seatalloc.booking import ConflictError, Ledger, LedgerError, LedgerState, UnknownRequestError
+from seatalloc.booking import (
+    ConflictError,
+    Entry,
+    Event,
+    Ledger,
+    LedgerError,
+    LedgerState,
+    UnknownRequestError,
+)
 from seatalloc.fairness import violations
 from seatalloc.fcfs import allocate
 from seatalloc.stores import MemoryStore
@@ -19,19 +29,13 @@ CHECKS = ("capacity", "quota", "party", "acceptability", "waste")
 
 
 def fingerprint(state: LedgerState) -> tuple[object, ...]:
-    """Everything a state holds, comparable."""
+    """Everything a state holds, copied (the live tables change) and comparable."""
     engine = state.engine
-    return (
-        state.seq,
-        state.entries,
-        state.units,
-        state.waitlist,
-        state.party_unit,
-        state.capacities,
-        state.released,
-        engine.left,
-        engine.seat_of,
-    )
+    tables = (
+        state.entries, state.units, state.waitlist, state.party_unit, state.capacities,
+        state.released, state.offered, engine.left, engine.seat_of,
+    )  # fmt: skip
+    return (state.seq, len(state.log), *(copy.copy(t) for t in tables))
 
 
 def ledger_for(scenario: Problem, **options: object) -> Ledger:
@@ -211,3 +215,53 @@ def test_allocation_json_has_assignments_and_waitlist() -> None:
     assert data["assignments"] == {"r0": "b", "r1": None, "r2": None, "r3": None}
     assert data["waitlist"] == ["r1", "r2", "r3"]
     assert data["decisions"]["r2"]["explanation"].startswith("waitlisted (position 2)")
+
+
+class FailingStore(MemoryStore):
+    """A memory store whose next write fails, as a full disk would."""
+
+    fail = False
+
+    def append(self, events: Sequence[Event], entries: Mapping[str, Entry]) -> None:
+        if self.fail:
+            self.fail = False
+            raise OSError("disk full")
+        super().append(events, entries)
+
+
+@pytest.mark.parametrize("mode", ["direct", "offer"])
+def test_an_operation_whose_write_fails_leaves_no_trace(mode: str) -> None:
+    store = FailingStore()
+    window = 5 if mode == "offer" else None
+    scenario = small((Quota(1, "h", release=30),))
+    ledger, twin = (
+        Ledger.create(s, scenario, clock=lambda: 0, mode=mode, offer_window=window)
+        for s in (store, MemoryStore())
+    )
+    party = [Request(f"p{i}", "g", arrival=0, party="p") for i in range(2)]
+    operations: list[Callable[[Ledger], object]] = [
+        *(
+            lambda ledger, i=i: ledger.submit(
+                Request(f"r{i}", "gh"[i % 2], sessions=["a", "b"]), at=i
+            )
+            for i in range(6)
+        ),
+        lambda ledger: ledger.set_capacity("a", 0, at=10),
+        lambda ledger: ledger.withdraw("r0", at=11),
+        lambda ledger: ledger.set_capacity("a", 3, at=12),
+        lambda ledger: ledger.submit_party(party, at=13),
+        lambda ledger: ledger.tick(at=40),  # offers expire, the quota is released
+        lambda ledger: ledger.submit(Request("late", "h"), at=41),
+    ]
+    for operation in operations:
+        before = fingerprint(ledger._state)
+        store.fail = True
+        with pytest.raises(OSError):
+            operation(ledger)
+        assert fingerprint(ledger._state) == before
+        operation(ledger)
+        operation(twin)
+        assert fingerprint(ledger._state) == fingerprint(twin._state)
+    replayed = LedgerState.replay(ledger.setup, store.events(after=0))
+    assert fingerprint(ledger._state) == fingerprint(replayed)
+    assert len(ledger.events()) > len(operations)

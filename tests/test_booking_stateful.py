@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import itertools
 
+import attrs
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from test_booking import fingerprint
 
 from seatalloc import Group, PartyRule, Policy, Problem, Quota, Request, Session
-from seatalloc.booking import Ledger, LedgerState
+from seatalloc.booking import Ledger, LedgerError, LedgerState
 from seatalloc.fairness import violations
 from seatalloc.stores import MemoryStore
 
@@ -257,6 +259,27 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger.tick()
         self._sync_time()
 
+    @rule(dt=st.integers(0, 6), conflict=st.booleans())
+    def failing_operation_changes_nothing(self, dt: int, conflict: bool) -> None:
+        """An operation that fails after due offers expired and releases applied undoes them."""
+        before = fingerprint(self.ledger._state)
+        self.now += dt
+        known = sorted(self.reference.status)
+        try:
+            if conflict and known:
+                original = self.ledger.history(known[0])[0].payload
+                assert original is not None
+                self.ledger.submit(attrs.evolve(original, role="changed"))
+            else:
+                self.ledger.accept("nobody")
+        except LedgerError:
+            pass
+        else:
+            raise AssertionError("the operation should have failed")
+        assert fingerprint(self.ledger._state) == before
+        self.ledger.tick()
+        self._sync_time()
+
     @invariant()
     def agrees_with_reference_and_is_fair(self) -> None:
         if not hasattr(self, "ledger"):
@@ -265,7 +288,9 @@ class LedgerMachine(RuleBasedStateMachine):
         for request_id, (status, session) in ref.status.items():
             decision = ledger.decision(request_id)
             assert (decision.status.value, decision.session) == (status, session), request_id
-        assert ledger.waitlist() == tuple(r.id for u in ref.waiting() for r in u)
+        waitlist = ledger.waitlist()
+        assert waitlist == tuple(r.id for u in ref.waiting() for r in u)
+        assert [ledger.decision(r).position for r in waitlist] == list(range(1, len(waitlist) + 1))
         allocation = ledger.allocation()
         checks = ("capacity", "quota", "party", "acceptability", "waste")
         assert violations(allocation.problem, allocation, checks=checks) == []

@@ -35,8 +35,8 @@ from seatalloc.booking.events import (
     UnknownRequestError,
 )
 from seatalloc.booking.state import Entry, LedgerState
-from seatalloc.errors import FieldError, ProblemError
-from seatalloc.model import PartyRule, Problem, Request
+from seatalloc.errors import FieldError
+from seatalloc.model import PartyRule, Problem, Request, duplicate_errors, request_errors
 
 if TYPE_CHECKING:
     from seatalloc.stores import Store
@@ -75,7 +75,9 @@ class Ledger:
         self.setup = store.setup()
         self._state = LedgerState(self.setup)
         self._time_kind = _time_kind(self.setup)
-        self._positions: tuple[int, dict[str, int]] = (-1, {})
+        self._releases = [
+            (q.release, q.key) for q in self.setup.scenario.quotas if q.release is not None
+        ]
 
     @classmethod
     def create(
@@ -166,9 +168,10 @@ class Ledger:
             state = self._state
             event = op.emit(EventKind.CAPACITY_CHANGED, session=session, capacity=capacity)
             counter = self.setup.scenario.session_ids.index(session)
-            held = state.entries.values()
+            # The engine's seats are exactly the seated and offered entries.
+            seats = state.engine.seat_of.items()
             holding = sorted(
-                {e.unit for e in held if e.session == session and e.status in _HOLDING},
+                {state.entries[r].unit for r, s in seats if s == session},
                 key=lambda unit: state.entries[unit].order,
             )
             displaced: list[str] = []
@@ -286,29 +289,32 @@ class Ledger:
         """One atomic operation: lock the store, catch up, let time pass, act, write.
 
         If anything fails the in-memory state goes back to before the
-        operation (the store rolls back its transaction). A store without
-        locking (a test-only mode) writes the events but the state goes back
-        too, so it is rebuilt from the store in store order.
+        operation, undone from its journal (the store rolls back its
+        transaction). A store without locking (a test-only mode) writes the
+        events but the state goes back too, so it catches up from the store
+        in store order.
         """
         now = self.clock() if at is None else at
         self._check_time(now)
         state = self._state
-        saved = None
+        journaling = False
         try:
             with self.store.operation():
                 self.refresh()
-                saved = state.snapshot()
+                state.begin()
+                journaling = True
                 op = _Operation(state, now)
                 self._catch_up_time(op)
                 yield op
                 self.store.append(op.events, self._current(op.events))
         except BaseException:
-            if saved is not None:
-                state.restore(saved)
+            if journaling:
+                state.rollback()
             raise
-        if not self.store.locking:
-            assert saved is not None
-            state.restore(saved)
+        if self.store.locking:
+            state.commit()
+        else:
+            state.rollback()
 
     def _current(self, events: Sequence[Event]) -> dict[str, Entry]:
         """The entries the events touched, as they stand now (the store's status table)."""
@@ -328,12 +334,11 @@ class Ledger:
         """Expire offers and apply releases due by ``op.now``, in time order."""
         state = self._state
         due: list[tuple[Time, int, str, str]] = []
-        for quota in self.setup.scenario.quotas:
-            release = quota.release
-            if release is not None and quota.key not in state.released and release <= op.now:  # type: ignore[operator]
-                due.append((release, 0, quota.key, "release"))
+        for release, key in self._releases:
+            if key not in state.released and release <= op.now:  # type: ignore[operator]
+                due.append((release, 0, key, "release"))
         if self.setup.mode is PromotionMode.OFFER:
-            for unit in {e.unit for e in state.entries.values() if e.status is Status.OFFERED}:
+            for unit in state.offered:
                 expires = next(
                     state.entries[m].expires for m in state.units[unit]
                     if state.entries[m].status is Status.OFFERED
@@ -371,7 +376,7 @@ class Ledger:
         promoted: list[str] = []
         for unit in state.waitlisted():
             members = state.members(unit)
-            session = state.engine.place(members)
+            session = state.place(members)
             if session is None:
                 continue
             for member in members:
@@ -399,7 +404,7 @@ class Ledger:
                 )
             return False
         units = {entries[m.id].unit for m in seen}
-        same_unit = {entries[m].request.id for m in entries if entries[m].unit in units}
+        same_unit = {m for unit in units for m in self._state.unit_ids(unit)}
         for member in members:
             entry = entries.get(member.id)
             if entry is None or entry.request != member or len(units) > 1:
@@ -425,44 +430,43 @@ class Ledger:
                 op.emit(EventKind.REJECTED, member.id, reason=Reason.INVALID, note=error)
             return
         ranked = problem.unit_acceptable(members)
-        engine = state.engine
-        # Which better-ranked sessions lacked room decides the reason, as in batch.
-        blocked = {s: bool(engine.shortfalls(members, s)) for s in ranked}
-        session = engine.place(members)
+        session = state.place(members)
         if session is None:
             reason = Reason.NO_ROOM if ranked else Reason.NO_COMMON_SESSION
             for member in members:
                 op.emit(EventKind.WAITLISTED, member.id, reason=reason)
             return
         better = ranked[: ranked.index(session)]
-        if not better:
-            reason = Reason.FIRST_CHOICE
-        elif any(blocked[s] for s in better):
-            reason = Reason.LOWER_CHOICE
-        else:
-            reason = Reason.WITH_COLLEAGUES
+        reason = Reason.FIRST_CHOICE
+        if better:
+            # Whether a better-ranked session lacked room decides the reason, as in
+            # batch: judged on the seats as they were, so the unit's own go back a moment.
+            engine = state.engine
+            engine.unseat(members)
+            blocked = any(engine.shortfalls(members, s) for s in better)
+            engine.seat(members, session)
+            reason = Reason.LOWER_CHOICE if blocked else Reason.WITH_COLLEAGUES
         for member in members:
             op.emit(EventKind.SEATED, member.id, session=session, reason=reason)
 
     def _invalid(self, members: tuple[Request, ...]) -> str | None:
         """Why the submission cannot enter the ledger, or ``None``: the model's own checks.
 
-        The members are validated in a problem together with the ledger's
-        first accepted request, so arrivals keep one type.
+        The members are checked against the scenario's sessions and groups by
+        the same functions a :class:`Problem` uses, and their arrivals against
+        the type of the ledger's first accepted request.
         """
         if len(members) > 1 and (members[0].party is None or len({m.party for m in members}) != 1):
             return "the members of one submission must share one party id"
-        anchor = next(
-            (e.request for e in self._state.entries.values() if e.status is not Status.REJECTED),
-            None,
-        )
-        # The anchor's party is dropped: only its arrival type matters here.
-        requests = members if anchor is None else (*members, attrs.evolve(anchor, party=None))
-        try:
-            self.setup.scenario.replace(requests=requests)
-        except ProblemError as error:
-            return "; ".join(str(e) for e in error.errors)
-        return None
+        scenario = self.setup.scenario
+        errors = [
+            *duplicate_errors("request", (m.id for m in members)),
+            *request_errors(
+                members, scenario.session_by_id, scenario.group_by_id, scenario.policy.parties,
+                self._state.anchor,
+            ),
+        ]  # fmt: skip
+        return "; ".join(str(e) for e in errors) or None
 
     def _entry(self, request_id: str) -> Entry:
         entry = self._state.entries.get(request_id)
@@ -483,14 +487,6 @@ class Ledger:
         state = self._state
         return tuple(m for unit in state.waitlisted() for m in state.units.get(unit, ()))
 
-    def _position(self, request_id: str) -> int:
-        """1-based waitlist position, computed once per state version."""
-        version, positions = self._positions
-        if version != self._state.version:
-            positions = {m: i for i, m in enumerate(self._waitlist_ids(), start=1)}
-            self._positions = (self._state.version, positions)
-        return positions[request_id]
-
     def _decision(self, request_id: str) -> Decision:
         entry = self._entry(request_id)
         state = self._state
@@ -504,7 +500,7 @@ class Ledger:
             )
             return Decision(
                 request.id, entry.status, entry.reason,
-                position=self._position(request.id), blocks=blocks, note=entry.note,
+                position=state.position(request.id), blocks=blocks, note=entry.note,
             )  # fmt: skip
         rank = None
         if entry.session is not None and request.sessions:

@@ -3,11 +3,15 @@
 Live operations decide with the engine, then record their events through
 ``apply``; replaying a log calls the same ``apply`` on a fresh state, so a
 replay rebuilds exactly what the live ledger held.
+
+An operation that fails is undone from a journal of what its events touched
+(``begin``, ``commit``, ``rollback``), so neither succeeding nor failing
+costs time in proportion to the size of the ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -25,6 +29,11 @@ _LEAVING = {
     EventKind.DECLINED: Reason.DECLINED,
     EventKind.EXPIRED: Reason.EXPIRED,
 }
+_HOLDING = (Status.SEATED, Status.OFFERED)
+# The tables a journal saves entries of before an operation changes them.
+_TABLES = ("entries", "units", "waitlist", "party_unit", "capacities")
+_ABSENT: Any = object()
+"""Journal mark: the key was not in the table before the operation."""
 
 
 @attrs.frozen
@@ -45,6 +54,55 @@ class Entry:
     history: tuple[int, ...] = ()
 
 
+class _QueueCounts:
+    """How many waitlisted members wait at each queue order, with sums of those before one.
+
+    A Fenwick tree over orders: a waitlist position costs O(log n) to read or
+    change instead of a pass over the whole queue. Its size doubles as the
+    log grows, each time rebuilt in one linear pass (amortised O(1)).
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[int, int] = {}
+        self._size = 64
+        self._tree = [0] * (self._size + 1)
+
+    def set(self, order: int, count: int) -> None:
+        delta = count - self._values.pop(order, 0)
+        if count:
+            self._values[order] = count
+        if order > self._size:
+            self._grow(order)
+            return
+        tree, size = self._tree, self._size
+        while delta and order <= size:
+            tree[order] += delta
+            order += order & -order
+
+    def before(self, order: int) -> int:
+        """The members waiting at orders below ``order``."""
+        tree = self._tree
+        total = 0
+        i = min(order - 1, self._size)
+        while i > 0:
+            total += tree[i]
+            i &= i - 1
+        return total
+
+    def _grow(self, order: int) -> None:
+        size = self._size
+        while size < order:
+            size *= 2
+        tree = [0] * (size + 1)
+        for i, count in self._values.items():
+            tree[i] += count
+        for i in range(1, size + 1):
+            parent = i + (i & -i)
+            if parent <= size:
+                tree[parent] += tree[i]
+        self._size, self._tree = size, tree
+
+
 class LedgerState:
     """Entries, the active units, the waitlist and the engine holding the seats."""
 
@@ -61,8 +119,15 @@ class LedgerState:
         self.party_unit: dict[str, str] = {}
         self.capacities = {s.id: s.capacity for s in setup.scenario.sessions}
         self.released: set[str] = set()
-        self.version = 0
-        """Bumped by every change (restores included): a key for caches of derived views."""
+        self.anchor: Request | None = None
+        """The first request not rejected: later arrivals must have its type of arrival."""
+        self.offered: set[str] = set()
+        """Keys of the units with a member holding an offer."""
+        self._queue = _QueueCounts()
+        self._queued: dict[str, tuple[int, int]] = {}
+        """Waitlisted unit key to the (order, member count) it holds in ``_queue``."""
+        self._journal: dict[str, dict[Any, Any]] | None = None
+        self._saved: tuple[int, int, Request | None] = (0, 0, None)
 
     @classmethod
     def replay(cls, setup: LedgerSetup, events: Iterable[Event]) -> LedgerState:
@@ -75,16 +140,18 @@ class LedgerState:
     def apply(self, event: Event) -> None:
         """Fold one event into the state (the engine included)."""
         self.seq = event.seq
-        self.version += 1
         self.log.append(event)
         kind = event.kind
         if kind is EventKind.RELEASED:
             quota = next(q for q in self.setup.scenario.quotas if q.key == event.quota)
+            if self._journal is not None:
+                self._journal["released"][quota.key] = True
             self.engine.release(quota)
             self.released.add(quota.key)
             return
         if kind is EventKind.CAPACITY_CHANGED:
             assert event.session is not None and event.capacity is not None
+            self._remember("capacities", event.session)
             self.engine.set_capacity(event.session, event.capacity)
             self.capacities[event.session] = event.capacity
             return
@@ -93,6 +160,7 @@ class LedgerState:
             self._submitted(event)
             return
         entry = self.entries[event.request]
+        self._touch(entry.request, entry.unit)
         changes: dict[str, Any] = {"history": (*entry.history, event.seq), "cause": event.cause}
         if event.note is not None or kind is not EventKind.ACCEPTED:
             changes["note"] = event.note
@@ -133,10 +201,15 @@ class LedgerState:
             )
             self._leave(entry)
         self.entries[event.request] = attrs.evolve(entry, **changes)
+        if self.anchor is None and kind in (EventKind.SEATED, EventKind.WAITLISTED):
+            # A request's first decision after submission: it was not rejected.
+            self.anchor = entry.request
+        self._index(entry.unit)
 
     def _submitted(self, event: Event) -> None:
         request = event.payload
         assert request is not None and event.unit is not None
+        self._touch(request, event.unit)
         self.entries[request.id] = Entry(
             request, event.unit, event.seq, Status.WAITLISTED, Reason.NO_ROOM,
             history=(event.seq,),
@@ -153,29 +226,96 @@ class LedgerState:
             self.units.pop(entry.unit, None)
             self.waitlist.pop(entry.unit, None)
 
-    def snapshot(self) -> tuple[Any, ...]:
-        """What :meth:`restore` needs to undo the operations that follow (cheap copies)."""
-        return (
-            self.seq, len(self.log), dict(self.entries), dict(self.units), dict(self.waitlist),
-            dict(self.party_unit), dict(self.capacities), set(self.released),
-        )  # fmt: skip
+    def _index(self, unit: str) -> None:
+        """Bring the derived indexes of ``unit`` (queue counts, offers) up to date."""
+        members = self.units.get(unit, ())
+        order = self.waitlist.get(unit)
+        held = self._queued.get(unit)
+        now = None if order is None or not members else (order, len(members))
+        if held != now:
+            if held is not None:
+                self._queue.set(held[0], 0)
+                del self._queued[unit]
+            if now is not None:
+                self._queue.set(*now)
+                self._queued[unit] = now
+        entries = self.entries
+        if any(entries[m].status is Status.OFFERED for m in members):
+            self.offered.add(unit)
+        else:
+            self.offered.discard(unit)
 
-    def restore(self, saved: tuple[Any, ...]) -> None:
-        """Go back to a snapshot; the engine is rebuilt from the seats the entries hold."""
-        (self.seq, length, self.entries, self.units, self.waitlist,
-         self.party_unit, self.capacities, self.released) = saved  # fmt: skip
+    # -- journal: undoing a failed operation -------------------------------------------
+
+    def begin(self) -> None:
+        """Start journaling: everything applied from now on can be undone by :meth:`rollback`."""
+        self._journal = {name: {} for name in (*_TABLES, "released")}
+        self._saved = (self.seq, len(self.log), self.anchor)
+
+    def commit(self) -> None:
+        """Keep what was applied since :meth:`begin`."""
+        self._journal = None
+
+    def rollback(self) -> None:
+        """Undo everything since :meth:`begin`, the engine's seats included.
+
+        Seats are given back by unseating every touched request and seating
+        again those that held a seat before. A quota release cannot be undone
+        in the engine, so an operation that released one is undone by
+        replaying the log up to its start (rare: a release due when a failing
+        operation began).
+        """
+        journal, self._journal = self._journal, None
+        assert journal is not None
+        seq, length, anchor = self._saved
+        if journal["released"]:
+            fresh = LedgerState.replay(self.setup, self.log[:length])
+            vars(self).update(vars(fresh))
+            return
+        engine = self.engine
+        touched = [self.entries[r].request for r in journal["entries"] if r in self.entries]
+        engine.unseat(touched)
+        for name in _TABLES:
+            table = getattr(self, name)
+            for key, value in journal[name].items():
+                if value is _ABSENT:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
+        for session in journal["capacities"]:
+            engine.set_capacity(session, self.capacities[session])
+        for request in touched:
+            entry = self.entries.get(request.id)
+            if entry is not None and entry.status in _HOLDING and entry.session is not None:
+                engine.seat((request,), entry.session)
+        self.seq, self.anchor = seq, anchor
         del self.log[length:]
-        self.version += 1
-        engine = Engine(self.setup.scenario)
-        for quota in self.setup.scenario.quotas:
-            if quota.key in self.released:
-                engine.release(quota)
-        for session, capacity in self.capacities.items():
-            engine.set_capacity(session, capacity)
-        for entry in sorted(self.entries.values(), key=lambda e: e.order):
-            if entry.session is not None and entry.status in (Status.SEATED, Status.OFFERED):
-                engine.seat((entry.request,), entry.session)
-        self.engine = engine
+        for unit in journal["units"].keys() | journal["waitlist"].keys():
+            self._index(unit)
+
+    def _remember(self, name: str, key: str) -> None:
+        """Journal the value ``key`` has in table ``name`` before its first change."""
+        journal = self._journal
+        if journal is not None and key not in journal[name]:
+            journal[name][key] = getattr(self, name).get(key, _ABSENT)
+
+    def _touch(self, request: Request, unit: str) -> None:
+        """Journal everything an event about ``request`` in ``unit`` may change."""
+        if self._journal is None:
+            return
+        self._remember("entries", request.id)
+        self._remember("units", unit)
+        self._remember("waitlist", unit)
+        if request.party is not None:
+            self._remember("party_unit", request.party)
+
+    # -- for the ledger ------------------------------------------------------------------
+
+    def place(self, unit: Sequence[Request]) -> str | None:
+        """Ask the engine to seat ``unit`` (journaled: a rollback frees the seats again)."""
+        for request in unit:
+            self._remember("entries", request.id)
+        return self.engine.place(unit)
 
     def waitlisted(self) -> list[str]:
         """Waitlisted unit keys in queue order."""
@@ -184,3 +324,20 @@ class LedgerState:
     def members(self, unit: str) -> tuple[Request, ...]:
         """The active members of a unit, as requests."""
         return tuple(self.entries[m].request for m in self.units.get(unit, ()))
+
+    def position(self, request_id: str) -> int:
+        """The 1-based waitlist position of a waitlisted request."""
+        unit = self.entries[request_id].unit
+        return self._queue.before(self.waitlist[unit]) + self.units[unit].index(request_id) + 1
+
+    def unit_ids(self, unit: str) -> set[str]:
+        """Every id ever submitted in ``unit``: its submitted events are consecutive in the log."""
+        log = self.log
+        i = self.entries[unit].order - 1
+        ids: set[str] = set()
+        while i < len(log) and log[i].kind is EventKind.SUBMITTED and log[i].unit == unit:
+            request = log[i].request
+            assert request is not None
+            ids.add(request)
+            i += 1
+        return ids
