@@ -68,6 +68,8 @@ class Engine:
         # (group, role) -> counters of the quotas that apply: in total, and per-session maps.
         self._compiled: dict[tuple[str, str], tuple[tuple[int, ...], tuple[dict[str, int], ...]]]
         self._compiled = {}
+        # Without a role quota the role changes no counter: compile once per group, not per role.
+        self._role_matters = any(q.role is not None for q in problem.quotas)
         self._colleagues: dict[str, Counter[str]] | None = (
             {} if problem.policy.prefer_colleagues else None
         )
@@ -91,7 +93,7 @@ class Engine:
         self, request: Request
     ) -> tuple[tuple[int, ...], tuple[dict[str, int], ...]]:
         """Counters of the quotas that apply to ``request``: in total, and per-session maps."""
-        key = (request.group, request.role)
+        key = (request.group, request.role if self._role_matters else "")
         compiled = self._compiled.get(key)
         if compiled is None:
             quotas = self._quotas_by_group.get(request.group, [])
