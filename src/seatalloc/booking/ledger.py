@@ -459,8 +459,9 @@ class Ledger:
         if len(members) > 1 and (members[0].party is None or len({m.party for m in members}) != 1):
             return "the members of one submission must share one party id"
         scenario = self.setup.scenario
+        ids = [m.id for m in members]
         errors = [
-            *duplicate_errors("request", (m.id for m in members)),
+            *(duplicate_errors("request", ids) if len(ids) > 1 else ()),
             *request_errors(
                 members, scenario.session_by_id, scenario.group_by_id, scenario.policy.parties,
                 self._state.anchor,
@@ -493,11 +494,7 @@ class Ledger:
         request = entry.request
         if entry.status is Status.WAITLISTED:
             members = state.members(entry.unit)
-            blocks = tuple(
-                b
-                for s in self.setup.scenario.unit_acceptable(members)
-                for b in state.engine.shortfalls(members, s)
-            )
+            blocks = state.blocks(members, self.setup.scenario.unit_acceptable(members))
             return Decision(
                 request.id, entry.status, entry.reason,
                 position=state.position(request.id), blocks=blocks, note=entry.note,

@@ -17,8 +17,8 @@ from typing import Any
 import attrs
 
 from seatalloc.allocation import Reason, Status
-from seatalloc.booking.events import Event, EventKind, LedgerSetup, Time
-from seatalloc.engine import Engine
+from seatalloc.booking.events import Event, EventKind, LedgerSetup, PromotionMode, Time
+from seatalloc.engine import Engine, Shortfall
 from seatalloc.model import PartyRule, Request
 
 __all__ = ["Entry", "LedgerState"]
@@ -123,11 +123,15 @@ class LedgerState:
         """The first request not rejected: later arrivals must have its type of arrival."""
         self.offered: set[str] = set()
         """Keys of the units with a member holding an offer."""
+        self._offering = setup.mode is PromotionMode.OFFER
         self._queue = _QueueCounts()
         self._queued: dict[str, tuple[int, int]] = {}
         """Waitlisted unit key to the (order, member count) it holds in ``_queue``."""
         self._journal: dict[str, dict[Any, Any]] | None = None
         self._saved: tuple[int, int, Request | None] = (0, 0, None)
+        self._seats = 0
+        """Counts changes to the engine's seats, capacities and quotas (keys the blocks cache)."""
+        self._blocks: tuple[int, dict[Any, tuple[Shortfall, ...]]] = (0, {})
 
     @classmethod
     def replay(cls, setup: LedgerSetup, events: Iterable[Event]) -> LedgerState:
@@ -146,12 +150,14 @@ class LedgerState:
             quota = next(q for q in self.setup.scenario.quotas if q.key == event.quota)
             if self._journal is not None:
                 self._journal["released"][quota.key] = True
+            self._seats += 1
             self.engine.release(quota)
             self.released.add(quota.key)
             return
         if kind is EventKind.CAPACITY_CHANGED:
             assert event.session is not None and event.capacity is not None
             self._remember("capacities", event.session)
+            self._seats += 1
             self.engine.set_capacity(event.session, event.capacity)
             self.capacities[event.session] = event.capacity
             return
@@ -161,6 +167,8 @@ class LedgerState:
             return
         entry = self.entries[event.request]
         self._touch(entry.request, entry.unit)
+        if kind in (EventKind.SEATED, EventKind.OFFERED) or entry.request.id in self.engine.seat_of:
+            self._seats += 1  # may seat or unseat
         changes: dict[str, Any] = {"history": (*entry.history, event.seq), "cause": event.cause}
         if event.note is not None or kind is not EventKind.ACCEPTED:
             changes["note"] = event.note
@@ -239,6 +247,8 @@ class LedgerState:
             if now is not None:
                 self._queue.set(*now)
                 self._queued[unit] = now
+        if not self._offering:
+            return
         entries = self.entries
         if any(entries[m].status is Status.OFFERED for m in members):
             self.offered.add(unit)
@@ -267,6 +277,7 @@ class LedgerState:
         """
         journal, self._journal = self._journal, None
         assert journal is not None
+        self._seats += 1
         seq, length, anchor = self._saved
         if journal["released"]:
             fresh = LedgerState.replay(self.setup, self.log[:length])
@@ -315,7 +326,27 @@ class LedgerState:
         """Ask the engine to seat ``unit`` (journaled: a rollback frees the seats again)."""
         for request in unit:
             self._remember("entries", request.id)
-        return self.engine.place(unit)
+        session = self.engine.place(unit)
+        if session is not None:
+            self._seats += 1
+        return session
+
+    def blocks(self, unit: Sequence[Request], sessions: Sequence[str]) -> tuple[Shortfall, ...]:
+        """What lacks room for ``unit`` in each of ``sessions``: the engine's shortfalls.
+
+        Cached until the seats next change: while they stay as they are (a full
+        ledger taking waitlisted arrivals), arrivals like an earlier one have its blocks.
+        """
+        seats, cache = self._blocks
+        if seats != self._seats:
+            cache = {}
+            self._blocks = (self._seats, cache)
+        key = (tuple((r.group, r.role) for r in unit), tuple(sessions))
+        blocks = cache.get(key)
+        if blocks is None:
+            engine = self.engine
+            blocks = cache[key] = tuple(b for s in sessions for b in engine.shortfalls(unit, s))
+        return blocks
 
     def waitlisted(self) -> list[str]:
         """Waitlisted unit keys in queue order."""

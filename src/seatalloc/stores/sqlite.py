@@ -159,13 +159,16 @@ class SQLiteStore:
         self, events: Sequence[Event], entries: Mapping[str, Entry], *, keep_seq: bool
     ) -> None:
         db = self._db
-        last = 0
-        for event in events:
-            row = (event.kind.value, json_time(event), event.request, dump_event(event))
-            if keep_seq:
-                db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?)", (event.seq, *row))
-                last = event.seq
-            else:
+        rows = [(e.kind.value, json_time(e), e.request, dump_event(e)) for e in events]
+        if keep_seq:
+            # The explicit seq is the primary key: a write decided on a stale log fails loudly.
+            db.executemany(
+                "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
+                [(e.seq, *row) for e, row in zip(events, rows, strict=True)],
+            )
+            last = events[-1].seq
+        else:
+            for row in rows:
                 cursor = db.execute(
                     "INSERT INTO events (kind, at, request, body) VALUES (?, ?, ?, ?)", row
                 )
