@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from seatalloc.allocation import Allocation, Reason
+from seatalloc.breakouts import BreakoutPlan, Roster, Rules, plan_breakouts
 from seatalloc.cli._output import emit, render_metrics, render_rosters, render_waitlist, table
 from seatalloc.demand import DemandModel, sample_requests
 from seatalloc.errors import MissingExtraError
@@ -22,6 +25,7 @@ __all__ = [
     "DEFAULT_SEED",
     "demo_problem",
     "register",
+    "render_breakouts",
     "render_comparison",
     "render_fcfs",
     "render_scenario",
@@ -29,6 +33,9 @@ __all__ = [
 ]
 
 _MOVES_SHOWN = 8
+_TABLE_SIZE = 4
+_DEMO_ITERATIONS = 5_000
+"""Breakout tables of about four: room for every role to speak."""
 
 DEFAULT_SEED = 2020
 
@@ -116,6 +123,46 @@ def render_comparison(fcfs: Allocation, optimal: Allocation) -> str:
     return "\n".join(lines)
 
 
+def plan_demo_breakouts(allocation: Allocation, seed: int) -> Mapping[str, BreakoutPlan]:
+    """Two rounds per session: colleagues together, then apart with new encounters."""
+    rules = Rules(colleagues=("together", "apart"), mixing="fewest-repeats")
+    return {
+        session: plan_breakouts(
+            Roster.from_allocation(allocation, session),
+            tables=math.ceil(len(seated) / _TABLE_SIZE),
+            rounds=2,
+            rules=rules,
+            method="heuristic",  # deterministic for the seed: bounded by iterations, not time
+            max_iterations=_DEMO_ITERATIONS,
+            seed=seed,
+        )
+        for session, seated in allocation.rosters.items()
+        if len(seated) >= 2 * _TABLE_SIZE
+    }
+
+
+def render_breakouts(allocation: Allocation, plans: Mapping[str, BreakoutPlan]) -> str:
+    """Per session and round: the tables, each person with board and role, and the quality."""
+    problem = allocation.problem
+    lines = ["== Breakout tables: round 1 colleagues together, round 2 apart, new faces =="]
+    for session, plan in plans.items():
+        quality = plan.quality
+        lines.append(
+            f"\n{problem.session_by_id[session].name}: {len(plan.rounds[0])} tables; "
+            f"role deviation {quality.role_deviation}, "
+            f"colleague pairs together {quality.rounds[0].colleague_pairs} then "
+            f"{quality.rounds[1].colleague_pairs}, pairs meeting twice "
+            f"{len(quality.repeated_pairs)} ({plan.method}, {plan.status})"
+        )
+        for number, tables in enumerate(plan.rounds, start=1):
+            lines.append(f"  Round {number}")
+            for index, people in enumerate(tables, start=1):
+                seated = ", ".join(f"{p} ({problem.request_by_id[p].role})" for p in people)
+                lines.append(f"    table {index}: {seated}")
+        lines.extend(f"  not met: {item.rule}: {item.why}" for item in plan.not_met)
+    return "\n".join(lines)
+
+
 def _optimised(problem: Problem, fcfs: Allocation) -> Allocation | str:
     """The optimiser's plan, or why there is none (the solver extra is optional)."""
     from seatalloc.optimize import optimize_sessions
@@ -134,11 +181,18 @@ def run(args: argparse.Namespace) -> int:
         data = {"fcfs": allocation.to_dict()}
         if isinstance(optimal, Allocation):
             data["optimal"] = optimal.to_dict()
+        final = optimal if isinstance(optimal, Allocation) else allocation
+        data["breakouts"] = {
+            session: plan.to_dict()
+            for session, plan in plan_demo_breakouts(final, args.seed).items()
+        }
         emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
         return 0
     sections = [render_scenario(problem, args.seed), render_fcfs(allocation)]
     sections.append(
         render_comparison(allocation, optimal) if isinstance(optimal, Allocation) else optimal
     )
+    final = optimal if isinstance(optimal, Allocation) else allocation
+    sections.append(render_breakouts(final, plan_demo_breakouts(final, args.seed)))
     emit("\n\n".join(sections) + "\n", None)
     return 0
