@@ -7,7 +7,10 @@ import math
 import pytest
 
 from seatalloc import Group, Problem, Request, Session, allocate
+from seatalloc.demand import DemandModel, sample_requests
+from seatalloc.scenarios import workshop
 from seatalloc.simulate import allocation_metrics, gini, interval, summarize
+from seatalloc.simulate.metrics import metrics_recorder
 
 
 def _problem() -> Problem:
@@ -58,6 +61,20 @@ METRICS = allocation_metrics(allocate(_problem()), roles=("planner", "transport"
 )
 def test_metric_on_the_hand_computed_case(name: str, expected: float) -> None:
     assert METRICS[name] == pytest.approx(expected)
+
+
+def test_a_recorder_reused_gives_the_same_records_with_shared_column_names() -> None:
+    scenario = workshop()
+    allocations = [
+        allocate(scenario.replace(requests=sample_requests(scenario, DemandModel(), seed)))
+        for seed in range(3)
+    ]
+    record = metrics_recorder(("planner",))
+    rows = [record(a) for a in allocations]
+    assert rows == [allocation_metrics(a, ("planner",)) for a in allocations]
+    # The same name objects in every row: pickle sends each name once per chunk.
+    first, last = sorted(rows[0]), sorted(rows[-1])
+    assert all(a is b for a, b in zip(first, last, strict=True))
 
 
 def test_a_group_in_two_sessions_is_split() -> None:

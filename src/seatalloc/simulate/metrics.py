@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from seatalloc.allocation import Allocation
 
-__all__ = ["allocation_metrics", "gini", "interval", "summarize"]
+__all__ = ["Recorder", "allocation_metrics", "gini", "interval", "metrics_recorder", "summarize"]
 
 
 def gini(values: Sequence[float]) -> float:
@@ -32,46 +32,86 @@ def gini(values: Sequence[float]) -> float:
     return 2.0 * weighted / (n * total) - (n + 1) / n
 
 
+Recorder = Callable[[Allocation], dict[str, Any]]
+"""A function giving one allocation's metrics record."""
+
+
 def allocation_metrics(allocation: Allocation, roles: Sequence[str] = ()) -> dict[str, Any]:
     """One flat record of an allocation's metrics (definitions in docs/simulate.md).
 
     Per-group figures cover the groups that sent at least one request.
     ``roles`` fixes the ``role_mix`` columns, so every record has the same keys.
     """
-    problem = allocation.problem
-    base = allocation.metrics()
-    seated = base["seated"]
-    groups = {g: c for g, c in base["groups"].items() if c["requested"]}
-    seats = [c["seated"] for c in groups.values()]
-    assignments = allocation.assignments
-    order = problem.order
-    last_rank = next(
-        (i for i in range(len(order), 0, -1) if assignments.get(order[i - 1].id) is not None),
-        None,
-    )
-    record: dict[str, Any] = {
-        "requests": base["requests"],
-        "seats_filled": seated,
-        "empty_seats": base["empty_seats"],
-        "waitlisted": base["waitlisted"],
-        "groups_requesting": len(groups),
-        "groups_split": base["groups_split"],
-        "groups_fully_seated": sum(c["seated"] == c["requested"] for c in groups.values()),
-        "seats_per_group_min": min(seats, default=0),
-        "seats_per_group_max": max(seats, default=0),
-        "seats_per_group_gini": gini(seats),
-        "first_choice_rate": base["first_choice"] / seated if seated else None,
-        "last_seated_rank": last_rank,
-    }
-    for session, count in base["seats_filled"].items():
-        record[f"filled.{session}"] = count
-    for group in problem.groups:
-        record[f"seats.{group.id}"] = base["groups"][group.id]["seated"]
-    role_mix = base["role_mix"]
-    names = list(roles) or sorted({r for mix in role_mix.values() for r in mix})
-    for session, mix in role_mix.items():
-        for role in names:
-            record[f"role_mix.{session}.{role}"] = mix.get(role, 0)
+    return metrics_recorder(roles)(allocation)
+
+
+class _Names(dict[Any, str]):
+    """Column names made on first use, then shared by every record that has them."""
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: Any) -> str:
+        name = self[key] = self._make(key)
+        return name
+
+
+def metrics_recorder(roles: Sequence[str] = ()) -> Recorder:
+    """:func:`allocation_metrics` with ``roles`` for many allocations, column names made once.
+
+    A simulation records thousands of allocations of one scenario: the
+    names of the per-session, per-group and role-mix columns are built once
+    and the same string objects shared, which also lets pickle send each
+    name once per chunk of records instead of once per record.
+    """
+    fixed = list(roles)
+    filled = _Names(lambda session: f"filled.{session}")
+    seats_of = _Names(lambda group: f"seats.{group}")
+    mixed = _Names(lambda key: f"role_mix.{key[0]}.{key[1]}")
+
+    def record(allocation: Allocation) -> dict[str, Any]:
+        problem = allocation.problem
+        base = allocation.metrics()
+        seated = base["seated"]
+        groups = base["groups"]
+        seats: list[int] = []
+        fully_seated = 0
+        for counts in groups.values():
+            if counts["requested"]:
+                seats.append(counts["seated"])
+                fully_seated += counts["seated"] == counts["requested"]
+        assignments = allocation.assignments
+        order = problem.order
+        last_rank = next(
+            (i for i in range(len(order), 0, -1) if assignments.get(order[i - 1].id) is not None),
+            None,
+        )
+        row: dict[str, Any] = {
+            "requests": base["requests"],
+            "seats_filled": seated,
+            "empty_seats": base["empty_seats"],
+            "waitlisted": base["waitlisted"],
+            "groups_requesting": len(seats),
+            "groups_split": base["groups_split"],
+            "groups_fully_seated": fully_seated,
+            "seats_per_group_min": min(seats, default=0),
+            "seats_per_group_max": max(seats, default=0),
+            "seats_per_group_gini": gini(seats),
+            "first_choice_rate": base["first_choice"] / seated if seated else None,
+            "last_seated_rank": last_rank,
+        }
+        for session, count in base["seats_filled"].items():
+            row[filled[session]] = count
+        for group in problem.groups:
+            row[seats_of[group.id]] = groups[group.id]["seated"]
+        role_mix = base["role_mix"]
+        names = fixed or sorted({r for mix in role_mix.values() for r in mix})
+        for session, mix in role_mix.items():
+            for role in names:
+                row[mixed[session, role]] = mix.get(role, 0)
+        return row
+
     return record
 
 

@@ -27,7 +27,7 @@ from seatalloc.demand import Demand, DemandModel, demand_sampler
 from seatalloc.errors import FieldError
 from seatalloc.fcfs import allocate
 from seatalloc.model import Arrival, Problem, Request
-from seatalloc.simulate.metrics import allocation_metrics, summarize
+from seatalloc.simulate.metrics import metrics_recorder, summarize
 
 __all__ = [
     "POLICIES",
@@ -140,7 +140,9 @@ def _run_task(task: _Task) -> list[dict[str, Any]]:
     """Records of the task's replications, each policy on the same sampled demand."""
     roles = [r for r, _ in task.model.roles]
     runs = [POLICIES[name] for name in task.policies]
-    draw = demand_sampler(task.problem, task.model)  # set up once per chunk
+    # Set up once per chunk: the sampler's tables and the metrics' column names.
+    draw = demand_sampler(task.problem, task.model)
+    record = metrics_recorder(roles)
     records = []
     for index in range(task.start, task.stop):
         seed = replication_seed(task.seed, index)
@@ -151,9 +153,7 @@ def _run_task(task: _Task) -> list[dict[str, Any]]:
             allocation = run(problem, demand, seed, task.options)
             # Batch policies apply no withdrawals; the ledger leaves the withdrawn out.
             withdrawn = len(problem.requests) - len(allocation.problem.requests)
-            records.append(
-                {**head, **allocation_metrics(allocation, roles), "withdrawn": withdrawn}
-            )
+            records.append({**head, **record(allocation), "withdrawn": withdrawn})
     return records
 
 
