@@ -4,7 +4,13 @@ See docs/simulate.md for the demand model, the metrics' definitions and how
 to read the summary.
 """
 
-from seatalloc.simulate.metrics import allocation_metrics, gini, interval, summarize
+from seatalloc.simulate.metrics import (
+    allocation_metrics,
+    gini,
+    interval,
+    metrics_recorder,
+    summarize,
+)
 from seatalloc.simulate.runner import (
     POLICIES,
     SimulationResult,
@@ -20,6 +26,7 @@ __all__ = [
     "allocation_metrics",
     "gini",
     "interval",
+    "metrics_recorder",
     "replication_seed",
     "simulate",
     "summarize",
