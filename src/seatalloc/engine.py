@@ -48,6 +48,7 @@ class Engine:
         self.problem = problem
         session_ids = problem.session_ids
         self._session_counter = {s: i for i, s in enumerate(session_ids)}
+        self._any = session_ids
         # What each counter caps, as parallel lists (cheap to build for many quotas):
         # the session it is scoped to (None: all sessions) and the quota (None: seats).
         self._scope: list[str | None] = list(session_ids)
@@ -144,32 +145,55 @@ class Engine:
         return None
 
     def place_request(self, request: Request) -> str | None:
-        """:meth:`place` for a unit of one request, kept lean: batch FCFS spends its time here."""
+        """:meth:`place` for a unit of one request."""
+        self.place_requests((request,))
+        return self.seat_of.get(request.id)
+
+    def place_requests(self, requests: Iterable[Request]) -> list[str]:
+        """Place single requests one after another; the ids of those left unseated.
+
+        The first-fit rule for a single request, written once and kept lean:
+        batch FCFS spends its time in this loop.
+        """
         left = self.left
-        totals, per_session = self._quota_counters(request)
-        for c in totals:
-            if left[c] <= 0:
-                return None  # a quota in total binds in every session
-        sessions = (
-            request.sessions or self.problem.session_ids
-            if self._colleagues is None
-            else self.candidates((request,))
-        )
+        compiled = self._compiled
         session_counter = self._session_counter
-        for session in sessions:
-            i = session_counter[session]
-            if left[i] <= 0 or (per_session and any(left[m[session]] <= 0 for m in per_session)):
-                continue
-            left[i] -= 1
+        seat_of = self.seat_of
+        any_session = self._any
+        colleagues = self._colleagues
+        unseated = []
+        role_matters = self._role_matters
+        for request in requests:
+            counters = compiled.get((request.group, request.role if role_matters else ""))
+            totals, per_session = counters or self._quota_counters(request)
             for c in totals:
-                left[c] -= 1
-            for m in per_session:
-                left[m[session]] -= 1
-            self.seat_of[request.id] = session
-            if self._colleagues is not None:
-                self._colleagues.setdefault(request.group, Counter())[session] += 1
-            return session
-        return None
+                if left[c] <= 0:
+                    break  # a quota in total binds in every session
+            else:
+                if colleagues is None:
+                    sessions = request.sessions or any_session
+                else:
+                    sessions = self.candidates((request,))
+                for session in sessions:
+                    i = session_counter[session]
+                    if left[i] <= 0 or (
+                        per_session and any(left[m[session]] <= 0 for m in per_session)
+                    ):
+                        continue
+                    left[i] -= 1
+                    for c in totals:
+                        left[c] -= 1
+                    for m in per_session:
+                        left[m[session]] -= 1
+                    seat_of[request.id] = session
+                    if colleagues is not None:
+                        colleagues.setdefault(request.group, Counter())[session] += 1
+                    break
+                else:
+                    unseated.append(request.id)
+                continue
+            unseated.append(request.id)
+        return unseated
 
     def seat(self, unit: Iterable[Request], session: str) -> None:
         """Seat ``unit`` in ``session`` unconditionally (rooms may go negative)."""

@@ -16,17 +16,19 @@ def allocate(problem: Problem) -> Allocation:
     requests keep arrival order. Decisions are built on demand.
     """
     engine = Engine(problem)
-    waitlist: list[str] = []
     parties = problem.parties
-    place_request = engine.place_request
-    for request in problem.order:
-        if not parties or request.party not in parties:
-            if place_request(request) is None:
-                waitlist.append(request.id)
-            continue
-        members = parties[request.party]  # type: ignore[index]
-        if members[0] is request and engine.place(members) is None:
-            waitlist.extend(r.id for r in members)
-    seat_of = engine.seat_of
-    assignments = {r.id: seat_of.get(r.id) for r in problem.requests}
+    if not parties:
+        waitlist = engine.place_requests(problem.requests)
+    else:
+        waitlist = []
+        for request in problem.requests:
+            if request.party is None or request.party not in parties:
+                if engine.place_request(request) is None:
+                    waitlist.append(request.id)
+                continue
+            members = parties[request.party]
+            if members[0] is request and engine.place(members) is None:
+                waitlist.extend(r.id for r in members)
+    assignments: dict[str, str | None] = dict.fromkeys(r.id for r in problem.requests)
+    assignments.update(engine.seat_of)
     return Allocation(problem, assignments, waitlist, method="fcfs")
