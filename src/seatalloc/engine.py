@@ -66,8 +66,11 @@ class Engine:
         self.left: list[int] = list(self._cap)
         self.seat_of: dict[str, str] = {}
         """Request id to the session it sits in."""
-        # (group, role) -> counters of the quotas that apply: in total, and per-session maps.
-        self._compiled: dict[tuple[str, str], tuple[tuple[int, ...], tuple[dict[str, int], ...]]]
+        # (group, role), or the group alone when no quota names a role -> counters of the
+        # quotas that apply: in total, and per-session maps.
+        self._compiled: dict[
+            tuple[str, str] | str, tuple[tuple[int, ...], tuple[dict[str, int], ...]]
+        ]
         self._compiled = {}
         # Without a role quota the role changes no counter: compile once per group, not per role.
         self._role_matters = any(q.role is not None for q in problem.quotas)
@@ -94,7 +97,7 @@ class Engine:
         self, request: Request
     ) -> tuple[tuple[int, ...], tuple[dict[str, int], ...]]:
         """Counters of the quotas that apply to ``request``: in total, and per-session maps."""
-        key = (request.group, request.role if self._role_matters else "")
+        key = (request.group, request.role) if self._role_matters else request.group
         compiled = self._compiled.get(key)
         if compiled is None:
             quotas = self._quotas_by_group.get(request.group, [])
@@ -164,7 +167,9 @@ class Engine:
         unseated = []
         role_matters = self._role_matters
         for request in requests:
-            counters = compiled.get((request.group, request.role if role_matters else ""))
+            counters = compiled.get(
+                (request.group, request.role) if role_matters else request.group
+            )
             totals, per_session = counters or self._quota_counters(request)
             for c in totals:
                 if left[c] <= 0:
