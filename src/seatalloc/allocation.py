@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from types import MappingProxyType
@@ -16,7 +16,7 @@ import attrs
 from seatalloc.engine import Engine, Shortfall
 from seatalloc.model import Problem, Request
 
-__all__ = ["Allocation", "Decision", "Reason", "Status", "describe"]
+__all__ = ["Allocation", "Decision", "Reason", "Seating", "Status", "describe"]
 
 
 class Status(enum.Enum):
@@ -208,10 +208,39 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+class Seating(Mapping[str, "str | None"]):
+    """Every request id of a problem to its session id, or ``None``: a read-only view.
+
+    It holds only the seated requests, so an allocation of a million requests
+    needs no second million-entry mapping; ids iterate in arrival order.
+    """
+
+    __slots__ = ("_problem", "_seated")
+
+    def __init__(self, problem: Problem, seated: Mapping[str, str]) -> None:
+        self._problem = problem
+        self._seated = seated
+
+    def __getitem__(self, request_id: str) -> str | None:
+        session = self._seated.get(request_id)
+        if session is None and request_id not in self._problem.request_by_id:
+            raise KeyError(request_id)
+        return session
+
+    def __iter__(self) -> Iterator[str]:
+        return (r.id for r in self._problem.requests)
+
+    def __len__(self) -> int:
+        return len(self._problem.requests)
+
+    def __repr__(self) -> str:
+        return f"Seating({dict(self)!r})"
+
+
 # Typed converters: bare ``MappingProxyType``/``tuple`` leave the constructor's
 # argument types unsolvable for mypy, so typed callers could not build one.
 def _frozen_assignments(value: Mapping[str, str | None]) -> Mapping[str, str | None]:
-    return MappingProxyType(value)
+    return value if isinstance(value, Seating) else MappingProxyType(value)
 
 
 def _waitlist(value: Iterable[str]) -> tuple[str, ...]:

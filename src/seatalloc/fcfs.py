@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seatalloc.allocation import Allocation
+from seatalloc.allocation import Allocation, Seating
 from seatalloc.engine import Engine
 from seatalloc.model import Problem
 
@@ -29,6 +29,5 @@ def allocate(problem: Problem) -> Allocation:
             members = parties[request.party]
             if members[0] is request and engine.place(members) is None:
                 waitlist.extend(r.id for r in members)
-    assignments: dict[str, str | None] = dict.fromkeys(r.id for r in problem.requests)
-    assignments.update(engine.seat_of)
-    return Allocation(problem, assignments, waitlist, method="fcfs")
+    # The engine is dropped here, so its seat map is frozen from now on.
+    return Allocation(problem, Seating(problem, engine.seat_of), waitlist, method="fcfs")
