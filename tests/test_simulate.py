@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 import pytest
 
-from seatalloc import FieldError, Quota
+from seatalloc import FieldError, MissingExtraError, Quota
 from seatalloc.demand import DemandModel
 from seatalloc.scenarios import workshop
 from seatalloc.simulate import replication_seed, simulate, sweep, sweep_values
@@ -187,3 +188,13 @@ def test_records_as_csv_and_json() -> None:
     assert data["records"] == result.records
     assert {r["metric"] for r in data["summary"]} >= {"seats_filled", "first_choice_rate"}
     assert data["demand"] == DemandModel().to_dict()
+
+
+def test_optimal_policy_without_ortools_fails_before_any_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "ortools", None)  # as if the extra were not installed
+    calls: list[object] = []
+    with pytest.raises(MissingExtraError, match=r"pip install 'seatalloc\[solver\]'"):
+        simulate(PROBLEM, runs=2, policies=("fcfs", "optimal"), progress=calls.append)
+    assert calls == []

@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from seatalloc._extras import require
 from seatalloc.allocation import Allocation
 from seatalloc.demand import Demand, DemandModel, demand_sampler
 from seatalloc.errors import FieldError
@@ -290,8 +291,8 @@ def _check(problem: Problem, policies: Sequence[str], runs: int) -> None:
         if name not in POLICIES:
             known = ", ".join(POLICIES)
             raise FieldError("simulation", None, "policies", name, f"must be one of {known}")
-    if "optimal" in policies:
-        from seatalloc.optimize import optimize_sessions  # noqa: F401
+    if "optimal" in policies:  # fail now, not in a worker after hours of other policies
+        require("ortools", "solver", "the 'optimal' policy")
 
 
 def _run(
