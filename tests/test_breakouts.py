@@ -244,3 +244,21 @@ def test_cli_json(tmp_path, capsys) -> None:
     assert [sorted(len(t) for t in r) for r in data["rounds"]] == [[4] * 4, [4] * 4]
     assert data["report"]["rounds"][1]["colleague_pairs_together"] == 0
     assert main(["breakouts", str(path), "--tables", "2", "--colleagues", "sideways"]) == 2
+
+
+def test_four_tables_of_seven_colleague_optimum_is_33_and_proven() -> None:
+    """At most one whole board of 4 fits a table of 7, so at most 4 boards sit whole (6 pairs
+    each); every other board keeps at most 3 together (3 pairs): 4*6 + 3*3 = 33 of 42."""
+    roster = workshop()
+    rules = Rules(colleagues=("together", "apart"))
+    plan = plan_breakouts(roster, 4, 2, rules, method="heuristic", time_limit=5)
+    value = check(roster, 4, rules, plan, 2)
+    assert value == (0, 0, -33, 2, 12)
+    assert plan.status == "optimal" and tuple(plan.bound) == value
+    pytest.importorskip("ortools")
+    from seatalloc.breakouts._instance import compile_instance
+    from seatalloc.breakouts.cpsat import solve
+
+    one_round = compile_instance(roster, 4, 1, Rules(colleagues="together", mixing="ignore"))
+    solved = solve(one_round, time_limit=10)
+    assert solved.status == "optimal" and solved.bound[2] == -33

@@ -91,20 +91,42 @@ class Instance:
     def colleague_bound(self, round_: int) -> int:
         """A bound on the colleague cost of one round (cost: apart +pairs, together -pairs).
 
-        Together: a group of g people seats at most whole chunks of the largest
-        table. Apart: a group spread evenly over the tables still has pairs.
+        Together: see :meth:`most_colleague_pairs`. Apart: a group spread evenly
+        over the tables still has pairs.
         """
         rule = self.colleagues[round_]
         if rule is Colleagues.TOGETHER:
-            big = self.sizes[0]
-            most = 0
-            for g in self.group_sizes:
-                whole, rest = divmod(g, big)
-                most += whole * comb(big, 2) + comb(rest, 2)
-            return -min(most, sum(comb(s, 2) for s in self.sizes))
+            return -self.most_colleague_pairs
         if rule is Colleagues.APART:
             return sum(even_pairs(g, self.tables) for g in self.group_sizes)
         return 0
+
+    @cached_property
+    def most_colleague_pairs(self) -> int:
+        """An upper bound on the colleague pairs sharing a table in one round.
+
+        A group whose largest part at one table has L members seats at best
+        ``f(L) = q*C(L,2) + C(rest,2)`` pairs (its members cut into parts of L).
+        Writing ``f(L)`` as the sum of the gains ``f(m) - f(m-1)`` for m up to
+        L: gain m needs a part of m or more, and the tables hold at most
+        ``sum(size // m)`` such parts, so at level m only that many groups, the
+        ones with the largest gains, can collect it. Exact when groups are of
+        one size (e.g. 7 boards of 4 at 4 tables of 7: 33, not 42).
+        """
+
+        def pairs(g: int, part: int) -> int:
+            whole, rest = divmod(g, part)
+            return whole * comb(part, 2) + comb(rest, 2)
+
+        most = 0
+        for m in range(2, self.sizes[0] + 1):
+            parts = sum(s // m for s in self.sizes)
+            gains = sorted(
+                (pairs(g, m) - pairs(g, m - 1) for g in self.group_sizes if g >= m),
+                reverse=True,
+            )
+            most += sum(gains[:parts])
+        return min(most, sum(comb(s, 2) for s in self.sizes), self.colleague_pairs)
 
     @cached_property
     def repeats_bound(self) -> int:

@@ -1,7 +1,10 @@
 """The CP-SAT model of breakout tables: proves optimality where it can (extra ``solver``).
 
 Variables: ``x[r][i][t]`` person i at table t in round r; ``y[r][i,j]`` i and j
-share a table in round r (exact: three linear rows per table). The
+share a table in round r (exact: three linear rows per table; only with
+mixing); colleague pairs per group and table from "exactly k members here"
+booleans, with cuts that bound a together round exactly (see
+``_colleague_pairs``). The
 lexicographic objective of :mod:`seatalloc.breakouts.quality` becomes one
 weighted sum whose weights make each level outweigh all levels below it.
 
@@ -105,18 +108,8 @@ def solve(
         for r in range(rounds)
     ]
     mixing = rules.mixing is not Mixing.IGNORE
-    pairs_of_round: list[set[tuple[int, int]]] = []
-    for r in range(rounds):
-        needed: set[tuple[int, int]] = set()
-        if mixing and rounds > 1:
-            needed = set(combinations(range(n), 2))
-        if instance.colleagues[r] is not Colleagues.ANY:
-            needed |= {
-                (a, b)
-                for a, b in combinations(range(n), 2)
-                if instance.group_of[a] == instance.group_of[b]
-            }
-        pairs_of_round.append(needed)
+    # Pair variables only for mixing; colleague pairs are counted per group and table.
+    pairs = list(combinations(range(n), 2)) if mixing and rounds > 1 else []
     y: list[dict[tuple[int, int], Any]] = []
     fixed_first = instance.interchangeable
     for r in range(rounds):
@@ -145,7 +138,7 @@ def solve(
             for t in range(tables):
                 model.Add(xr[a][t] + xr[b][t] <= 1)
         together: dict[tuple[int, int], Any] = {}
-        for a, b in sorted(pairs_of_round[r]):
+        for a, b in pairs:
             same = model.NewBoolVar(f"y{r}_{a}_{b}")
             for t in range(tables):
                 model.Add(same >= xr[a][t] + xr[b][t] - 1)
@@ -168,11 +161,7 @@ def solve(
     for r in range(rounds):
         sign = {Colleagues.APART: 1, Colleagues.TOGETHER: -1}.get(instance.colleagues[r], 0)
         if sign:
-            terms += [
-                sign * weights.w2 * same
-                for (a, b), same in y[r].items()
-                if instance.group_of[a] == instance.group_of[b]
-            ]
+            terms += [sign * weights.w2 * p for p in _colleague_pairs(model, instance, x[r], r)]
     if mixing and rounds > 1:
         most = model.NewIntVar(0, rounds, "most")
         terms.append(weights.w3 * most)
@@ -216,6 +205,61 @@ def solve(
     if status == "optimal" and objective is not None:
         bound = objective
     return SolveResult(assignment, status, objective, bound, time.perf_counter() - started)
+
+
+def _colleague_pairs(model: Any, instance: Instance, xr: list[list[Any]], r: int) -> list[Any]:
+    """Terms summing to the colleague pairs sharing a table in round r.
+
+    Per group and table, ``at[k]`` says exactly k members sit there; pairs are
+    ``sum C(k, 2) * at[k]``, exact and linear. Counting pair by pair instead
+    leaves the relaxation free to spread every group thinly (bound 42 for 7
+    boards of 4 at 4 tables of 7). In ``together`` rounds two valid cuts
+    close that gap: a table of s holds at most ``s // m`` parts of m or more,
+    and a group whose largest part has L members seats at most ``f(L)`` pairs
+    (cut into parts of L), with ``largest[L]`` choosing L.
+    """
+    n, sizes = instance.n, instance.sizes
+    together = instance.colleagues[r] is Colleagues.TOGETHER
+    out: list[Any] = []
+    parts: list[list[list[Any]]] = [[] for _ in sizes]  # parts[t][m]: "a part of >= m" bools
+    for g, size in enumerate(instance.group_sizes):
+        if size < 2:
+            continue
+        members = [i for i in range(n) if instance.group_of[i] == g]
+        at_tables = []
+        for t, seats in enumerate(sizes):
+            at = [model.NewBoolVar(f"c{r}_{g}_{t}_{k}") for k in range(min(size, seats) + 1)]
+            model.AddExactlyOne(at)
+            model.Add(sum(xr[i][t] for i in members) == sum(k * v for k, v in enumerate(at)))
+            out += [comb(k, 2) * v for k, v in enumerate(at) if k > 1]
+            at_tables.append(at)
+            for m in range(2, len(at)):
+                while len(parts[t]) <= m:
+                    parts[t].append([])
+                parts[t][m] += at[m:]
+        if together:
+            top = min(size, sizes[0])
+            largest = [model.NewBoolVar(f"l{r}_{g}_{k}") for k in range(top + 1)]
+            model.AddExactlyOne(largest[1:])
+            for at in at_tables:
+                for k in range(1, len(at)):
+                    model.Add(at[k] <= sum(largest[k:]))
+            for k in range(1, top + 1):
+                model.Add(largest[k] <= sum(at[k] for at in at_tables if k < len(at)))
+            model.Add(
+                sum(comb(k, 2) * v for at in at_tables for k, v in enumerate(at))
+                <= sum(_pairs_in_parts(size, k) * largest[k] for k in range(1, top + 1))
+            )
+    if together:
+        for t, by_part in enumerate(parts):
+            for m in range(2, len(by_part)):
+                model.Add(sum(by_part[m]) <= sizes[t] // m)
+    return out
+
+
+def _pairs_in_parts(people: int, part: int) -> int:
+    whole, rest = divmod(people, part)
+    return whole * comb(part, 2) + comb(rest, 2)
 
 
 def _add(levels: tuple[int, int, int, int, int], most: int) -> tuple[int, int, int, int, int]:
