@@ -262,3 +262,15 @@ def test_four_tables_of_seven_colleague_optimum_is_33_and_proven() -> None:
     one_round = compile_instance(roster, 4, 1, Rules(colleagues="together", mixing="ignore"))
     solved = solve(one_round, time_limit=10)
     assert solved.status == "optimal" and solved.bound[2] == -33
+
+
+@pytest.mark.parametrize(("tables", "size", "rounds"), [(5, 3, 7), (8, 4, 7)])
+def test_golfer_search_finds_complete_schedules(tables, size, rounds) -> None:
+    """Kirkman's 15 schoolgirls (5-3-7, every pair meets exactly once) and 8-4-7."""
+    roster = Roster(Participant(f"p{i:02d}", f"p{i:02d}") for i in range(tables * size))
+    rules = Rules(mixing="never-twice", balance_roles=False)
+    plan = plan_breakouts(roster, tables, rounds, rules, method="heuristic", seed=3)
+    assert check(roster, tables, rules, plan, rounds) == (0, 0, 0, 1, 0)
+    assert plan.status == "optimal" and "stopped by bound" in plan.notes[0]
+    again = plan_breakouts(roster, tables, rounds, rules, method="heuristic", seed=3)
+    assert again.rounds == plan.rounds

@@ -20,6 +20,7 @@ from math import comb
 
 import attrs
 
+from seatalloc.breakouts import golfer
 from seatalloc.breakouts._instance import Instance, components
 from seatalloc.breakouts.model import Colleagues, Mixing
 
@@ -327,12 +328,34 @@ def search(
 
     ``target`` is a lower bound on the objective; reaching it proves the plan
     optimal. Stuck for a while, the search restarts from the best plan with a
-    few random swaps.
+    few random swaps. When mixing is the only rule, :mod:`.golfer` searches first.
     """
     started = time.perf_counter()
+    start: list[list[int]] | None = None
+    if golfer.applies(instance):
+        # Mixing is the only rule: the dedicated search first. Never twice is all
+        # it can offer; with fewest repeats, half the budget, then the general
+        # search polishes its best plan (most meetings first, then repeats).
+        hard = instance.rules.mixing is Mixing.NEVER_TWICE
+        share = 1.0 if hard else 0.5
+        found = golfer.golfer_search(
+            instance, seed=seed, max_iterations=int(max_iterations * share),
+            time_limit=None if time_limit is None else time_limit * share,
+        )  # fmt: skip
+        if found.excess == 0 or hard:
+            return SearchResult(
+                assignment=found.assignment,
+                stopped=found.stopped,
+                iterations=found.iterations,
+                seconds=time.perf_counter() - started,
+            )
+        start = [list(t) for t in found.assignment]
+        max_iterations -= found.iterations
+        if time_limit is not None:
+            time_limit -= time.perf_counter() - started
     rng = random.Random(seed)
     state = _State(instance, target)
-    first = _construct(state, rng)
+    first = _construct(state, rng) if start is None else start
     state.load(first)
     best_total, best = state.total, [list(t) for t in state.table_of]
     # Symmetry breaking: when people differ only by id, any first round is as
