@@ -2,7 +2,8 @@
 
 (a) the workshop: 28 people from 7 boards, one of each of 4 roles per board;
     7 tables of 4 and 4 tables of 7; round 1 colleagues together, round 2 apart.
-(b) social golfers: 32 people, tables of 4, 9 rounds, nobody meets twice.
+(b) social golfers: 32 people, tables of 4, 9 rounds, nobody meets twice
+    (also 7 and 8 rounds, and Kirkman's 15 schoolgirls, 5x3x7).
 (c) 200 people, 20 tables, 4 rounds, roles balanced, no repeated pair.
 
 Run: python benchmarks/bench_breakouts.py [--golfer-limit S]
@@ -55,11 +56,14 @@ def main() -> None:
     fewest = Rules(colleagues=("together", "apart"), mixing="fewest-repeats")
     show("(a) 4 tables of 7, fewest repeats", workshop, 4, 2, fewest, time_limit=args.limit)
     golfers = Roster(Participant(f"g{i:02d}", f"g{i:02d}") for i in range(32))
-    show(
-        "(b) social golfer 8x4x9",
-        golfers, 8, 9, Rules(mixing="never-twice", balance_roles=False),
-        method="heuristic", time_limit=args.golfer_limit, max_iterations=10**9,
-    )  # fmt: skip
+    golf = Rules(mixing="never-twice", balance_roles=False)
+    for rounds in (7, 8, 9):
+        show(
+            f"(b) social golfer 8x4x{rounds}", golfers, 8, rounds, golf,
+            method="heuristic", time_limit=args.golfer_limit, max_iterations=10**9,
+        )  # fmt: skip
+    kirkman = Roster(Participant(f"k{i:02d}", f"k{i:02d}") for i in range(15))
+    show("(b) Kirkman 5x3x7", kirkman, 5, 7, golf, method="heuristic", max_iterations=10**9)
     large = Roster(Participant(f"p{i:03d}", f"org{i % 40}", ROLES[i % 4]) for i in range(200))
     show(
         "(c) 200 people, 20 tables, 4 rounds",

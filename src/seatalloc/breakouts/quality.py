@@ -160,6 +160,12 @@ def assess(instance: Instance, assignment: Assignment) -> Quality:
     )
 
 
+def _tables(instance: Instance) -> str:
+    low, high = instance.sizes[-1], instance.sizes[0]
+    sizes = f"{high}" if low == high else f"{low} to {high}"
+    return f"{instance.tables} tables of {sizes}"
+
+
 def lower_bound(instance: Instance) -> tuple[int, int, int, int, int]:
     """A lexicographic lower bound on the objective: a plan that reaches it is optimal."""
     colleagues = sum(instance.colleague_bound(r) for r in range(instance.rounds))
@@ -170,6 +176,7 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
     """The soft rules the plan does not fully meet, each with the reason known for it."""
     names = instance.groups
     found = "proven minimum" if proven else "best found, not proven minimal"
+    most = "proven maximum" if proven else "best found, not proven maximal"
     out = list(quality.violations)
     if instance.rules.balance_roles and quality.role_deviation:
         out.append(
@@ -191,8 +198,13 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
                     f"group {names[biggest]!r} has {big} members but the largest table "
                     f"seats {instance.sizes[0]}"
                 )
-            elif -instance.colleague_bound(r - 1) < quality.colleague_pairs:
-                why = "the tables cannot hold the groups whole"
+            elif instance.most_colleague_pairs < quality.colleague_pairs:
+                whole = sum(s // big for s in instance.sizes)
+                why = (
+                    f"at most {instance.most_colleague_pairs} can: {_tables(instance)} hold "
+                    f"at most {whole} whole group{'s' if whole != 1 else ''} of {big}, and "
+                    "a group split over tables keeps fewer pairs together"
+                )
             else:
                 why = (
                     f"{len(names)} groups of up to {big} cannot each sit whole at "
@@ -202,7 +214,7 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
                 NotMet(
                     f"colleagues together (round {r})",
                     f"{rq.colleague_pairs} of {quality.colleague_pairs} colleague pairs share a "
-                    f"table ({found}): {why}",
+                    f"table ({most}): {why}",
                 )
             )
         if rq.colleagues is Colleagues.APART and rq.colleague_pairs:
