@@ -49,8 +49,12 @@ def _check_count(kind: str, key: object, field: str, value: object) -> None:
         raise FieldError(kind, key, field, value, "must be an integer >= 0")
 
 
+_NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
+
+
 def _freeze_attributes(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    # Most requests carry no attributes: they share one empty mapping, not two objects each.
+    return MappingProxyType(dict(value)) if value else _NO_ATTRIBUTES
 
 
 @attrs.frozen
@@ -237,9 +241,6 @@ class Request:
 # The slots' own setters, in field order: they bypass the frozen __setattr__ as
 # attrs's generated __init__ does. Unpacking fails loudly if a field is added.
 _REQUEST_SLOTS = tuple(Request.__dict__[f.name].__set__ for f in attrs.fields(Request))
-_NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
-
-
 class TieBreak(enum.Enum):
     """How requests with equal arrival are ordered: never by input-list position."""
 
