@@ -264,13 +264,44 @@ def test_four_tables_of_seven_colleague_optimum_is_33_and_proven() -> None:
     assert solved.status == "optimal" and solved.bound[2] == -33
 
 
-@pytest.mark.parametrize(("tables", "size", "rounds"), [(5, 3, 7), (8, 4, 7)])
-def test_golfer_search_finds_complete_schedules(tables, size, rounds) -> None:
-    """Kirkman's 15 schoolgirls (5-3-7, every pair meets exactly once) and 8-4-7."""
+@pytest.mark.parametrize(
+    ("tables", "size", "rounds", "how"),
+    [(5, 3, 7, "bound"), (8, 4, 9, "design"), (7, 4, 7, "design"), (9, 3, 10, "design")],
+)
+def test_golfer_schedules_without_repeats(tables, size, rounds, how) -> None:
+    """Kirkman's 15 schoolgirls (5-3-7, every pair meets exactly once) by search; the
+    classic 32 golfers 8-4-9, 28 people at 7 tables of 4 for 7 rounds and 9-3-10 by design."""
     roster = Roster(Participant(f"p{i:02d}", f"p{i:02d}") for i in range(tables * size))
     rules = Rules(mixing="never-twice", balance_roles=False)
     plan = plan_breakouts(roster, tables, rounds, rules, method="heuristic", seed=3)
     assert check(roster, tables, rules, plan, rounds) == (0, 0, 0, 1, 0)
-    assert plan.status == "optimal" and "stopped by bound" in plan.notes[0]
+    assert plan.status == "optimal" and f"stopped by {how}" in plan.notes[0]
     again = plan_breakouts(roster, tables, rounds, rules, method="heuristic", seed=3)
     assert again.rounds == plan.rounds
+
+
+@pytest.mark.parametrize(
+    ("q", "k"), [(2, 2), (3, 3), (4, 4), (5, 3), (7, 4), (8, 4), (9, 3), (16, 4)]
+)
+def test_finite_field_designs_repeat_no_pair(q, k) -> None:
+    from seatalloc.breakouts.designs import most_rounds, resolvable_plan
+
+    rounds = most_rounds(q * k, [k] * q)
+    assert rounds == q + (q % k == 0)
+    plan = resolvable_plan(q * k, [k] * q, rounds)
+    assert plan is not None and len(plan) == rounds
+    meetings: Counter[tuple[int, int]] = Counter()
+    for table_of in plan:
+        assert sorted(Counter(table_of).values()) == [k] * q
+        for a, b in itertools.combinations(range(q * k), 2):
+            meetings[a, b] += table_of[a] == table_of[b]
+    assert max(meetings.values()) == 1
+
+
+def test_finite_field_designs_only_where_they_exist() -> None:
+    from seatalloc.breakouts.designs import most_rounds, resolvable_plan
+
+    assert most_rounds(24, [4] * 6) == 0  # 6 is not a prime power
+    assert most_rounds(28, [7] * 4) == 0  # tables larger than their number
+    assert most_rounds(30, [4, 4, 4, 4, 4, 5, 5]) == 0  # unequal tables
+    assert resolvable_plan(32, [4] * 8, 10) is None  # 8-4-10 is beyond this construction
