@@ -103,7 +103,6 @@ class MissingExtraError(SeatallocError, ModuleNotFoundError):
 
     def __init__(self, module: str, extra: str, feature: str) -> None:
         super().__init__(
-            f"{feature} needs the optional dependency {module!r}: "
-            f"pip install 'seatalloc[{extra}]'",
+            f"{feature} needs the optional dependency {module!r}: pip install 'seatalloc[{extra}]'",
             name=module,
         )

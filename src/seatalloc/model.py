@@ -241,6 +241,8 @@ class Request:
 # The slots' own setters, in field order: they bypass the frozen __setattr__ as
 # attrs's generated __init__ does. Unpacking fails loudly if a field is added.
 _REQUEST_SLOTS = tuple(Request.__dict__[f.name].__set__ for f in attrs.fields(Request))
+
+
 class TieBreak(enum.Enum):
     """How requests with equal arrival are ordered: never by input-list position."""
 
