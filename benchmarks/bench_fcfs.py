@@ -4,11 +4,13 @@ Sizes 10^4, 10^5, 10^6 requests: sessions about N/30 of capacity about 30,
 groups about N/8 with a quota of 4 in total, 1 to 3 ranked sessions each.
 The library's time is ``allocate(problem)`` plus the arrival-order sort that
 building the ``Problem`` does (timed apart); building and validating the
-objects is reported on its own. The reference applies the same rules (capacity, per-group quota, ranked
-first fit, arrival order with ties by id) to plain lists and dicts; it is run
-in the same process, so the ratio does not depend on the machine.
+objects is reported on its own. The reference applies the same rules
+(capacity, per-group quota, ranked first fit, arrival order with ties by id)
+to plain lists and dicts. Both are timed in CPU seconds, best of ``--repeat``,
+in one process per size, so the ratio does not depend on the machine or its
+load. Peak memory is what each needs beyond its input.
 
-    python benchmarks/bench_fcfs.py [--sizes 10000,100000,1000000] [--repeat 3]
+    python benchmarks/bench_fcfs.py [--sizes 10000,100000,1000000] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import argparse
 import gc
 import operator
 import random
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -92,32 +96,42 @@ def peak_mib(fn: Callable[[], object]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    sizes = args.sizes.split(",")
+    if len(sizes) > 1:
+        # One fresh process per size: a size's heap never shapes the next one's timing.
+        for i, size in enumerate(sizes):
+            argv = [sys.executable, __file__, "--sizes", size, "--repeat", str(args.repeat)]
+            out = subprocess.run(
+                [*argv, "--seed", str(args.seed)], check=True, capture_output=True, text=True
+            ).stdout.splitlines()
+            print("\n".join(out if i == 0 else out[1:]), flush=True)
+        return
     print(f"{'requests':>9} {'build s':>8} {'library s':>10} {'reference s':>12} {'ratio':>6}"
           f" {'library MiB':>12} {'reference MiB':>14}")  # fmt: skip
-    for n in (int(x) for x in args.sizes.split(",")):
-        raw = generate(n, args.seed)
-        start = time.perf_counter()
-        build(raw)
-        build_s = time.perf_counter() - start
-        # Problem sorts its requests into arrival order when built; the reference sorts
-        # inside its loop. So the library's time is allocate() plus that same sort.
-        problem = build(raw)
-        as_given = sorted(problem.requests, key=lambda r: int(r.id[1:]))  # generation order
-        sort_s = best_time(
-            lambda: sorted(as_given, key=operator.attrgetter("arrival", "id")), args.repeat
-        )
-        lib_s = sort_s + best_time(lambda: allocate(problem), args.repeat)
-        ref_s = best_time(lambda: reference(raw), args.repeat)
-        expected = reference(raw)
-        got = allocate(problem).assignments
-        assert dict(got) == expected, "library and reference disagree"
-        lib_mib = peak_mib(lambda: allocate(build(raw)))
-        ref_mib = peak_mib(lambda: reference(raw))
-        print(f"{n:>9} {build_s:>8.3f} {lib_s:>10.3f} {ref_s:>12.3f} {lib_s / ref_s:>6.2f}"
-              f" {lib_mib:>12.1f} {ref_mib:>14.1f}")  # fmt: skip
+    print(measure(int(sizes[0]), args.seed, args.repeat))
+
+
+def measure(n: int, seed: int, repeat: int) -> str:
+    """One table row: build time, both times and their ratio, both peak memories."""
+    raw = generate(n, seed)
+    start = time.perf_counter()
+    problem = build(raw)
+    build_s = time.perf_counter() - start
+    # Problem sorts its requests into arrival order when built; the reference sorts
+    # inside its loop. So the library's time is allocate() plus that same sort.
+    as_given = sorted(problem.requests, key=lambda r: int(r.id[1:]))  # generation order
+    sort_s = best_time(lambda: sorted(as_given, key=operator.attrgetter("arrival", "id")), repeat)
+    lib_s = sort_s + best_time(lambda: allocate(problem), repeat)
+    ref_s = best_time(lambda: reference(raw), repeat)
+    assert dict(allocate(problem).assignments) == reference(raw), "library and reference disagree"
+    # Memory either side needs beyond its input (the Problem, or the plain lists).
+    lib_mib = peak_mib(lambda: allocate(problem))
+    ref_mib = peak_mib(lambda: reference(raw))
+    return (f"{n:>9} {build_s:>8.3f} {lib_s:>10.3f} {ref_s:>12.3f} {lib_s / ref_s:>6.2f}"
+            f" {lib_mib:>12.1f} {ref_mib:>14.1f}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ from seatalloc.model import Problem, Quota, Request
 
 __all__ = ["Engine", "Limit", "Shortfall"]
 
+_NO_COUNTER = -1
+"""In the first-total table: no quota in total applies."""
+
 
 @attrs.frozen
 class Limit:
@@ -66,12 +69,16 @@ class Engine:
         self.left: list[int] = list(self._cap)
         self.seat_of: dict[str, str] = {}
         """Request id to the session it sits in."""
-        # (group, role), or the group alone when no quota names a role -> counters of the
-        # quotas that apply: in total, and per-session maps.
-        self._compiled: dict[
-            tuple[str, str] | str, tuple[tuple[int, ...], tuple[dict[str, int], ...]]
-        ]
-        self._compiled = {}
+        # Compiled per (group, role), or per group when no quota names a role: the counters
+        # of the quotas that apply in total, and the per-session counter maps. The hot loop
+        # reads flat tables: the first total counter (the group's earmark, usually the only
+        # one) as a bare int (_NO_COUNTER when none applies), the others apart; most
+        # problems have no others.
+        self._totals: dict[tuple[str, str] | str, tuple[int, ...]] = {}
+        self._first_total: dict[tuple[str, str] | str, int] = {}
+        self._more_totals: dict[tuple[str, str] | str, tuple[int, ...]] = {}
+        self._per_session: dict[tuple[str, str] | str, tuple[dict[str, int], ...]] = {}
+        self._has_more_totals = self._has_per_session = False
         # Without a role quota the role changes no counter: compile once per group, not per role.
         self._role_matters = any(q.role is not None for q in problem.quotas)
         self._colleagues: dict[str, Counter[str]] | None = (
@@ -98,16 +105,18 @@ class Engine:
     ) -> tuple[tuple[int, ...], tuple[dict[str, int], ...]]:
         """Counters of the quotas that apply to ``request``: in total, and per-session maps."""
         key = (request.group, request.role) if self._role_matters else request.group
-        compiled = self._compiled.get(key)
-        if compiled is None:
+        totals = self._totals.get(key)
+        if totals is None:
             quotas = self._quotas_by_group.get(request.group, [])
             quotas = quotas + self._quotas_by_group.get(None, [])
             applying = [c for q, c in quotas if q.applies_to(request)]
-            compiled = self._compiled[key] = (
-                tuple(c for c in applying if isinstance(c, int)),
-                tuple(c for c in applying if isinstance(c, dict)),
-            )
-        return compiled
+            totals = self._totals[key] = tuple(c for c in applying if isinstance(c, int))
+            self._first_total[key] = totals[0] if totals else _NO_COUNTER
+            self._more_totals[key] = totals[1:]
+            self._per_session[key] = tuple(c for c in applying if isinstance(c, dict))
+            self._has_more_totals = self._has_more_totals or len(totals) > 1
+            self._has_per_session = self._has_per_session or bool(self._per_session[key])
+        return totals, self._per_session[key]
 
     def candidates(self, unit: Sequence[Request]) -> tuple[str, ...]:
         """Sessions to try, in order: by rank, those with seated colleagues first if asked."""
@@ -159,45 +168,49 @@ class Engine:
         batch FCFS spends its time in this loop.
         """
         left = self.left
-        compiled = self._compiled
+        first_total = self._first_total
         session_counter = self._session_counter
         seat_of = self.seat_of
         any_session = self._any
         colleagues = self._colleagues
-        unseated = []
         role_matters = self._role_matters
+        unseated = []
         for request in requests:
-            counters = compiled.get(
-                (request.group, request.role) if role_matters else request.group
-            )
-            totals, per_session = counters or self._quota_counters(request)
-            for c in totals:
-                if left[c] <= 0:
-                    break  # a quota in total binds in every session
-            else:
-                if colleagues is None:
-                    sessions = request.sessions or any_session
-                else:
-                    sessions = self.candidates((request,))
-                for session in sessions:
-                    i = session_counter[session]
-                    if left[i] <= 0 or (
-                        per_session and any(left[m[session]] <= 0 for m in per_session)
-                    ):
-                        continue
-                    left[i] -= 1
-                    for c in totals:
-                        left[c] -= 1
-                    for m in per_session:
-                        left[m[session]] -= 1
-                    seat_of[request.id] = session
-                    if colleagues is not None:
-                        colleagues.setdefault(request.group, Counter())[session] += 1
-                    break
-                else:
-                    unseated.append(request.id)
+            key = (request.group, request.role) if role_matters else request.group
+            first = first_total.get(key)
+            if first is None:
+                self._quota_counters(request)
+                first = first_total[key]
+            # The tables are read after compiling: a new key may have set the flags.
+            more = self._more_totals[key] if self._has_more_totals else ()
+            per_session = self._per_session[key] if self._has_per_session else ()
+            # A quota in total binds in every session: checked once, before any session.
+            if (first >= 0 and left[first] <= 0) or (more and any(left[c] <= 0 for c in more)):
+                unseated.append(request.id)
                 continue
-            unseated.append(request.id)
+            if colleagues is None:
+                sessions = request.sessions or any_session
+            else:
+                sessions = self.candidates((request,))
+            for session in sessions:
+                i = session_counter[session]
+                if left[i] <= 0 or (
+                    per_session and any(left[m[session]] <= 0 for m in per_session)
+                ):
+                    continue
+                left[i] -= 1
+                if first >= 0:
+                    left[first] -= 1
+                for c in more:
+                    left[c] -= 1
+                for m in per_session:
+                    left[m[session]] -= 1
+                seat_of[request.id] = session
+                if colleagues is not None:
+                    colleagues.setdefault(request.group, Counter())[session] += 1
+                break
+            else:
+                unseated.append(request.id)
         return unseated
 
     def seat(self, unit: Iterable[Request], session: str) -> None:
@@ -233,7 +246,8 @@ class Engine:
         """
         for group, quotas in self._quotas_by_group.items():
             self._quotas_by_group[group] = [(q, c) for q, c in quotas if q != quota]
-        self._compiled.clear()
+        for table in (self._totals, self._first_total, self._more_totals, self._per_session):
+            table.clear()
 
     @classmethod
     def with_seats(cls, problem: Problem, assignments: Mapping[str, str | None]) -> Engine:
