@@ -13,7 +13,8 @@ def allocate(problem: Problem) -> Allocation:
     """Seat every unit (request or party) in arrival order by the engine's first-fit rule.
 
     A party is placed whole when its first member's turn comes. Waitlisted
-    requests keep arrival order. Decisions are built on demand.
+    requests keep arrival order, a party at its first member's place. Decisions are
+    built on demand.
     """
     engine = Engine(problem)
     parties = problem.parties
