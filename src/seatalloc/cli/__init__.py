@@ -17,7 +17,7 @@ from seatalloc.errors import SeatallocError
 __all__ = ["main"]
 
 # Sub-command modules, in the order ``--help`` lists them.
-COMMANDS = ("demo", "allocate", "check", "simulate", "ledger", "breakouts")
+COMMANDS = ("demo", "allocate", "check", "breakouts", "ledger", "simulate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
         description=(
             "Sample demand for a scenario (default: the embedded workshop) and allocate it "
             "under each policy, the same demand per replication for every policy. Prints a "
-            "summary table (mean and 95%% interval), or every replication's record as csv, "
+            "summary table (mean and 95 % interval), or every replication's record as csv, "
             "or both as json."
         ),
     )
