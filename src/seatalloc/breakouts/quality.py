@@ -206,9 +206,12 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
                     "a group split over tables keeps fewer pairs together"
                 )
             else:
+                # The table sizes alone allow more: what held the plan back is a rule
+                # ranked before colleagues, or the search (the status says which is proven).
                 why = (
-                    f"{len(names)} groups of up to {big} cannot each sit whole at "
-                    f"{instance.tables} tables of {instance.sizes[-1]} to {instance.sizes[0]}"
+                    "roles are balanced first, which limits which colleagues can share a table"
+                    if instance.rules.balance_roles
+                    else "the hard rules and the search left no plan with more"
                 )
             out.append(
                 NotMet(
