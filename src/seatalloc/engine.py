@@ -175,15 +175,17 @@ class Engine:
         colleagues = self._colleagues
         role_matters = self._role_matters
         unseated = []
+        has_more, has_per_session = self._has_more_totals, self._has_per_session
         for request in requests:
             key = (request.group, request.role) if role_matters else request.group
             first = first_total.get(key)
             if first is None:
                 self._quota_counters(request)
                 first = first_total[key]
-            # The tables are read after compiling: a new key may have set the flags.
-            more = self._more_totals[key] if self._has_more_totals else ()
-            per_session = self._per_session[key] if self._has_per_session else ()
+                # Compiling a new key may have set the flags.
+                has_more, has_per_session = self._has_more_totals, self._has_per_session
+            more = self._more_totals[key] if has_more else ()
+            per_session = self._per_session[key] if has_per_session else ()
             # A quota in total binds in every session: checked once, before any session.
             if (first >= 0 and left[first] <= 0) or (more and any(left[c] <= 0 for c in more)):
                 unseated.append(request.id)
