@@ -96,7 +96,8 @@ def solve(
 ) -> SolveResult:
     """Solve the model; ``hint`` (e.g. the heuristic's plan) starts the search.
 
-    With one worker and a deterministic time limit the result is repeatable.
+    ``time_limit`` is in CP-SAT's deterministic time (about a second of work per
+    unit on this kind of machine): with one worker the result is repeatable.
     """
     cp_model: Any = require("ortools.sat.python.cp_model", "solver", "the CP-SAT breakout model")
     started = time.perf_counter()
@@ -183,7 +184,10 @@ def solve(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = max(time_limit, 0.1)
+    # The limit is CP-SAT's deterministic time, so one worker gives the same plan on any
+    # machine under any load; the wall-clock cap above it only guards a very slow machine.
+    solver.parameters.max_deterministic_time = max(time_limit, 0.1)
+    solver.parameters.max_time_in_seconds = max(4 * time_limit, 1.0)
     code = solver.Solve(model)
     status = {
         cp_model.OPTIMAL: "optimal",
