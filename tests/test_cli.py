@@ -181,6 +181,42 @@ def test_allocate_optimal(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert sum(s is not None for s in data["assignments"].values()) >= 2
 
 
+def test_check_an_optimised_allocation_without_priority(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_requests: Path
+) -> None:
+    """The optimiser moves people to seat colleagues together: every rule holds but
+    priority by rank, which the default check reports and ``--checks`` can leave out."""
+    pytest.importorskip("ortools")
+    out_path = tmp_path / "optimal.json"
+    code, _, _ = run(capsys, "allocate", WORKSHOP, "--requests", demo_requests,
+                     "--method", "optimal", "--format", "json", "--out", out_path)  # fmt: skip
+    assert code == 0
+    code, out, err = run(capsys, "check", WORKSHOP, "--requests", demo_requests, out_path)
+    assert (code, err) == (1, "")
+    assert "  priority: " in out
+    assert {line.split(":")[0].strip() for line in out.splitlines()[1:]} == {"priority"}
+    kept = "capacity,quota,party,acceptability,waste"
+    code, out, err = run(capsys, "check", WORKSHOP, "--requests", demo_requests, out_path,
+                         "--checks", kept)  # fmt: skip
+    assert (code, err) == (0, "")
+    assert ": no violation (" in out
+
+
+def test_check_rejects_an_unknown_check(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_requests: Path
+) -> None:
+    out_path = tmp_path / "fcfs.json"
+    run(capsys, "allocate", WORKSHOP, "--requests", demo_requests, "--format", "json",
+        "--out", out_path)  # fmt: skip
+    code, out, err = run(capsys, "check", WORKSHOP, "--requests", demo_requests, out_path,
+                         "--checks", "capacity,fairness")  # fmt: skip
+    assert_clean_error(
+        code, out, err,
+        "check: field 'checks' must name some of ('capacity', 'quota', 'party', "
+        "'acceptability', 'waste', 'priority'), got 'capacity,fairness'",
+    )  # fmt: skip
+
+
 # --- bad input -------------------------------------------------------------------------------
 
 
