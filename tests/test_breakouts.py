@@ -305,3 +305,15 @@ def test_finite_field_designs_only_where_they_exist() -> None:
     assert most_rounds(28, [7] * 4) == 0  # tables larger than their number
     assert most_rounds(30, [4, 4, 4, 4, 4, 5, 5]) == 0  # unequal tables
     assert resolvable_plan(32, [4] * 8, 10) is None  # 8-4-10 is beyond this construction
+
+
+def test_roster_header_faults_are_reported_like_the_requests_csv() -> None:
+    """One header check for both CSV readers: missing, unnamed and repeated columns."""
+    with pytest.raises(ProblemError) as caught:
+        parse_roster("id;role;;role\np1;planner;x;y\n", "r.csv")
+    assert [str(e) for e in caught.value.errors] == [
+        "r.csv, line 1: header: field 'group' is a required column but missing, "
+        "got 'id, role, , role'",
+        "r.csv, line 1: header: field 'column 3' must have a name, got ''",
+        "r.csv, line 1: header: field 'role' must appear once, got 'id, role, , role'",
+    ]

@@ -14,7 +14,7 @@ from io import StringIO
 from seatalloc.breakouts.model import Participant, Roster
 from seatalloc.errors import FieldError, InputError, ProblemError, Where
 from seatalloc.io._files import read_text
-from seatalloc.io.requests import _delimiter
+from seatalloc.io.requests import delimiter, header_errors
 
 __all__ = ["COLUMNS", "parse_roster", "read_roster"]
 
@@ -24,24 +24,12 @@ COLUMNS = ("id", "group", "role")
 def parse_roster(text: str, source: str = "<roster>") -> Roster:
     """The roster in CSV ``text``; :class:`ProblemError` lists every bad row."""
     text = text.removeprefix("\ufeff")
-    reader = csv.reader(StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter(text))
     try:
         header = [name.strip() for name in next(reader, [])]
         if not any(header):
             raise InputError(f"{source}: empty, expected a header row naming the columns")
-        errors = [
-            FieldError("header", None, name, ", ".join(header), "is a required column but missing",
-                       Where(source, 1))
-            for name in COLUMNS
-            if name not in header
-        ]  # fmt: skip
-        errors += [
-            FieldError(
-                "header", None, name, ", ".join(header), "must appear once", Where(source, 1)
-            )
-            for i, name in enumerate(header)
-            if name in header[:i]
-        ]
+        errors = header_errors(header, source, COLUMNS)
         if errors:
             raise ProblemError(errors)
         people: list[Participant] = []

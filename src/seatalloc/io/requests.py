@@ -30,6 +30,8 @@ __all__ = [
     "Located",
     "RequestRows",
     "build_checked",
+    "delimiter",
+    "header_errors",
     "load_requests",
     "parse_arrival",
     "parse_requests",
@@ -64,7 +66,8 @@ class RequestRows:
         return FieldError(error.kind, error.key, error.field, value, error.expected, where)
 
 
-def _delimiter(text: str) -> str:
+def delimiter(text: str) -> str:
+    """The CSV delimiter spreadsheets wrote: ``;`` when the header has more of them than ``,``."""
     header = text.split("\n", 1)[0]
     return ";" if header.count(";") > header.count(",") else ","
 
@@ -79,12 +82,15 @@ def parse_arrival(text: str) -> Arrival | None:
         return None
 
 
-def _header_errors(header: list[str], source: str) -> list[FieldError]:
+def header_errors(
+    header: list[str], source: str, required: Sequence[str] = REQUIRED_COLUMNS
+) -> list[FieldError]:
+    """Every fault of a header row: a required column missing, a column unnamed or repeated."""
     where = Where(source, 1)
     present = ", ".join(header)
     errors = [
         FieldError("header", None, name, present, "is a required column but missing", where)
-        for name in REQUIRED_COLUMNS
+        for name in required
         if name not in header
     ]
     for i, name in enumerate(header, start=1):
@@ -97,14 +103,14 @@ def _header_errors(header: list[str], source: str) -> list[FieldError]:
 
 def read_request_rows(text: str, source: str = "<requests>") -> RequestRows:
     """Parse every row, collecting each bad one; no check against a problem yet."""
-    reader = csv.reader(StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter(text))
     try:
         header = [name.strip() for name in next(reader, [])]
     except csv.Error as error:
         raise InputError(f"{source}, line {reader.line_num}: not valid CSV: {error}") from None
     if not any(header):
         raise InputError(f"{source}: empty, expected a header row naming the columns")
-    errors = _header_errors(header, source)
+    errors = header_errors(header, source)
     if errors:
         raise ProblemError(errors)
     requests: list[Request] = []
