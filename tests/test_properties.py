@@ -144,3 +144,14 @@ def test_strategy_knobs_hold(problem: Problem) -> None:
     holders = {r.party or r.id for r in problem.requests}
     assert len({r.arrival for r in problem.requests}) == len(holders)
     assert all(isinstance(r.arrival, int) for r in problem.requests)
+
+
+@given(problems(tight=True, quotas=True, parties=True, roles=True))
+def test_place_seats_in_the_first_candidate_without_shortfall(problem: Problem) -> None:
+    """The engine's lean single-request loop and its general unit rule agree: every unit
+    goes to its first candidate session where ``shortfalls`` finds room, or waits when
+    none has room."""
+    engine = Engine(problem)
+    for unit in problem.units:
+        fitting = [s for s in engine.candidates(unit) if not engine.shortfalls(unit, s)]
+        assert engine.place(unit) == (fitting[0] if fitting else None)
