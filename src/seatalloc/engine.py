@@ -45,42 +45,51 @@ class Shortfall:
 
 
 class Engine:
-    """Seats left in every session and quota, and the first-fit rule that spends them."""
+    """Seats left in every session and quota, and the first-fit rule that spends them.
+
+    Requests are met as integer rows: a *kind* (group, role), which picks the
+    quota counters, and a ranking of session indices. The problem's own
+    requests come compiled (:attr:`Problem.columns`); others are compiled on
+    the way in.
+    """
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         session_ids = problem.session_ids
+        self._names = session_ids
         self._session_counter = {s: i for i, s in enumerate(session_ids)}
-        self._any = session_ids
         # What each counter caps, as parallel lists (cheap to build for many quotas):
         # the session it is scoped to (None: all sessions) and the quota (None: seats).
         self._scope: list[str | None] = list(session_ids)
         self._quota: list[Quota | None] = [None] * len(session_ids)
         self._cap: list[int] = [s.capacity for s in problem.sessions]
-        # Quotas by group (None: every group), each with its counter, or counter per session.
-        self._quotas_by_group: dict[str | None, list[tuple[Quota, int | dict[str, int]]]] = {}
+        # Quotas by group (None: every group), each with its counter, or counters by session.
+        self._quotas_by_group: dict[str | None, list[tuple[Quota, int | tuple[int, ...]]]] = {}
         for quota in problem.quotas:
-            counter: int | dict[str, int]
+            counter: int | tuple[int, ...]
             if quota.per_session:
-                counter = {s: self._add_counter(quota, s) for s in session_ids}
+                counter = tuple(self._add_counter(quota, s) for s in session_ids)
             else:
                 counter = self._add_counter(quota, None)
             self._quotas_by_group.setdefault(quota.group, []).append((quota, counter))
         self.left: list[int] = list(self._cap)
         self.seat_of: dict[str, str] = {}
         """Request id to the session it sits in."""
-        # Compiled per (group, role), or per group when no quota names a role: the counters
-        # of the quotas that apply in total, and the per-session counter maps. The hot loop
-        # reads flat tables: the first total counter (the group's earmark, usually the only
-        # one) as a bare int (_NO_COUNTER when none applies), the others apart; most
-        # problems have no others.
-        self._totals: dict[tuple[str, str] | str, tuple[int, ...]] = {}
-        self._first_total: dict[tuple[str, str] | str, int] = {}
-        self._more_totals: dict[tuple[str, str] | str, tuple[int, ...]] = {}
-        self._per_session: dict[tuple[str, str] | str, tuple[dict[str, int], ...]] = {}
-        self._has_more_totals = self._has_per_session = False
-        # Without a role quota the role changes no counter: compile once per group, not per role.
-        self._role_matters = any(q.role is not None for q in problem.quotas)
+        # Per kind (group, role), flat tables the hot loop reads: the first quota counter in
+        # total (the group's earmark, usually the only one) as a bare int (_NO_COUNTER when
+        # none applies), the other total counters, and the per-session counters (indexed
+        # by session). Most problems have neither of the last two.
+        columns = problem.columns
+        self._kinds: list[tuple[str, str]] = []
+        self._kind_code: dict[tuple[str, str], int] = {}
+        self._first: list[int] = []
+        self._more: list[tuple[int, ...]] = []
+        self._per: list[tuple[tuple[int, ...], ...]] = []
+        self._has_more = self._has_per = False
+        for group, role in columns.kinds:
+            self._kind(group, role)
+        self._all = tuple(range(len(session_ids)))
+        self._rankings: dict[tuple[str, ...], tuple[int, ...]] = {(): self._all}
         self._colleagues: dict[str, Counter[str]] | None = (
             {} if problem.policy.prefer_colleagues else None
         )
@@ -91,32 +100,47 @@ class Engine:
         self._cap.append(quota.limit)
         return len(self._cap) - 1
 
+    def _kind(self, group: str, role: str) -> int:
+        """The code of the kind (group, role), its counter tables compiled on first sight."""
+        code = self._kind_code.get((group, role))
+        if code is None:
+            code = self._kind_code[group, role] = len(self._kinds)
+            self._kinds.append((group, role))
+            self._first.append(_NO_COUNTER)
+            self._more.append(())
+            self._per.append(())
+            self._compile_kind(code)
+        return code
+
+    def _compile_kind(self, code: int) -> None:
+        group, role = self._kinds[code]
+        quotas = self._quotas_by_group.get(group, []) + self._quotas_by_group.get(None, [])
+        applying = [c for q, c in quotas if q.role is None or q.role == role]
+        totals = [c for c in applying if isinstance(c, int)]
+        self._first[code] = totals[0] if totals else _NO_COUNTER
+        self._more[code] = tuple(totals[1:])
+        self._per[code] = tuple(c for c in applying if not isinstance(c, int))
+        self._has_more = self._has_more or len(totals) > 1
+        self._has_per = self._has_per or bool(self._per[code])
+
+    def _ranking(self, request: Request) -> tuple[int, ...]:
+        ranking = self._rankings.get(request.sessions)
+        if ranking is None:
+            counter = self._session_counter
+            ranking = self._rankings[request.sessions] = tuple(counter[s] for s in request.sessions)
+        return ranking
+
     def limit(self, counter: int) -> Limit:
         """What ``counter`` caps."""
         return Limit(self._cap[counter], session=self._scope[counter], quota=self._quota[counter])
 
     def counters(self, request: Request, session: str) -> tuple[int, ...]:
         """The counters that seating ``request`` in ``session`` spends one of."""
-        totals, per_session = self._quota_counters(request)
-        return (self._session_counter[session], *totals, *(ids[session] for ids in per_session))
-
-    def _quota_counters(
-        self, request: Request
-    ) -> tuple[tuple[int, ...], tuple[dict[str, int], ...]]:
-        """Counters of the quotas that apply to ``request``: in total, and per-session maps."""
-        key = (request.group, request.role) if self._role_matters else request.group
-        totals = self._totals.get(key)
-        if totals is None:
-            quotas = self._quotas_by_group.get(request.group, [])
-            quotas = quotas + self._quotas_by_group.get(None, [])
-            applying = [c for q, c in quotas if q.applies_to(request)]
-            totals = self._totals[key] = tuple(c for c in applying if isinstance(c, int))
-            self._first_total[key] = totals[0] if totals else _NO_COUNTER
-            self._more_totals[key] = totals[1:]
-            self._per_session[key] = tuple(c for c in applying if isinstance(c, dict))
-            self._has_more_totals = self._has_more_totals or len(totals) > 1
-            self._has_per_session = self._has_per_session or bool(self._per_session[key])
-        return totals, self._per_session[key]
+        code = self._kind(request.group, request.role)
+        s = self._session_counter[session]
+        first = self._first[code]
+        totals = (first, *self._more[code]) if first != _NO_COUNTER else self._more[code]
+        return (s, *totals, *(by_session[s] for by_session in self._per[code]))
 
     def candidates(self, unit: Sequence[Request]) -> tuple[str, ...]:
         """Sessions to try, in order: by rank, those with seated colleagues first if asked."""
@@ -162,58 +186,73 @@ class Engine:
         return self.seat_of.get(request.id)
 
     def place_requests(self, requests: Iterable[Request]) -> list[str]:
-        """Place single requests one after another; the ids of those left unseated.
+        """Place single requests one after another; the ids of those left unseated."""
+        requests = tuple(requests)
+        ids = [r.id for r in requests]
+        kinds = [self._kind(r.group, r.role) for r in requests]
+        rankings = [self._ranking(r) for r in requests]
+        return [ids[i] for i in self._first_fit(ids, kinds, rankings, range(len(ids)))]
 
-        The first-fit rule for a single request, written once and kept lean:
-        batch FCFS spends its time in this loop.
-        """
+    def place_rows(self, rows: range) -> list[int]:
+        """Place the problem's requests of ``rows`` (arrival positions) one after another as
+        single requests; the rows left unseated. Batch FCFS without parties is one call."""
+        columns = self.problem.columns
+        return self._first_fit(columns.ids, columns.kind, columns.prefs, rows)
+
+    def _first_fit(
+        self,
+        ids: Sequence[str],
+        kinds: Sequence[int],
+        rankings: Sequence[tuple[int, ...]],
+        rows: Iterable[int],
+    ) -> list[int]:
+        """The first-fit rule for a single request, written once and kept lean: batch FCFS
+        spends its time in this loop. Rows index the three aligned columns."""
         left = self.left
-        first_total = self._first_total
-        session_counter = self._session_counter
+        first, more, per = self._first, self._more, self._per
+        has_more, has_per = self._has_more, self._has_per
+        names = self._names
         seat_of = self.seat_of
-        any_session = self._any
         colleagues = self._colleagues
-        role_matters = self._role_matters
         unseated = []
-        has_more, has_per_session = self._has_more_totals, self._has_per_session
-        for request in requests:
-            key = (request.group, request.role) if role_matters else request.group
-            first = first_total.get(key)
-            if first is None:
-                self._quota_counters(request)
-                first = first_total[key]
-                # Compiling a new key may have set the flags.
-                has_more, has_per_session = self._has_more_totals, self._has_per_session
-            more = self._more_totals[key] if has_more else ()
-            per_session = self._per_session[key] if has_per_session else ()
+        for i in rows:
+            k = kinds[i]
+            f = first[k]
             # A quota in total binds in every session: checked once, before any session.
-            if (first >= 0 and left[first] <= 0) or (more and any(left[c] <= 0 for c in more)):
-                unseated.append(request.id)
+            if (f >= 0 and left[f] <= 0) or (has_more and any(left[c] <= 0 for c in more[k])):
+                unseated.append(i)
                 continue
-            if colleagues is None:
-                sessions = request.sessions or any_session
-            else:
-                sessions = self.candidates((request,))
-            for session in sessions:
-                i = session_counter[session]
-                if left[i] <= 0 or (
-                    per_session and any(left[m[session]] <= 0 for m in per_session)
-                ):
+            ranking = rankings[i] if colleagues is None else self._by_colleagues(k, rankings[i])
+            by_session = per[k] if has_per else ()
+            for s in ranking:
+                if left[s] <= 0 or (by_session and any(left[m[s]] <= 0 for m in by_session)):
                     continue
-                left[i] -= 1
-                if first >= 0:
-                    left[first] -= 1
-                for c in more:
-                    left[c] -= 1
-                for m in per_session:
-                    left[m[session]] -= 1
-                seat_of[request.id] = session
+                left[s] -= 1
+                if f >= 0:
+                    left[f] -= 1
+                if has_more:
+                    for c in more[k]:
+                        left[c] -= 1
+                for m in by_session:
+                    left[m[s]] -= 1
+                seat_of[ids[i]] = names[s]
                 if colleagues is not None:
-                    colleagues.setdefault(request.group, Counter())[session] += 1
+                    colleagues.setdefault(self._kinds[k][0], Counter())[names[s]] += 1
                 break
             else:
-                unseated.append(request.id)
+                unseated.append(i)
         return unseated
+
+    def _by_colleagues(self, kind: int, ranking: tuple[int, ...]) -> tuple[int, ...]:
+        """``ranking`` with the sessions where colleagues sit first (as :meth:`candidates`)."""
+        assert self._colleagues is not None
+        present = self._colleagues.get(self._kinds[kind][0])
+        if not present:
+            return ranking
+        names = self._names
+        return tuple(s for s in ranking if present[names[s]]) + tuple(
+            s for s in ranking if not present[names[s]]
+        )
 
     def seat(self, unit: Iterable[Request], session: str) -> None:
         """Seat ``unit`` in ``session`` unconditionally (rooms may go negative)."""
@@ -248,8 +287,8 @@ class Engine:
         """
         for group, quotas in self._quotas_by_group.items():
             self._quotas_by_group[group] = [(q, c) for q, c in quotas if q != quota]
-        for table in (self._totals, self._first_total, self._more_totals, self._per_session):
-            table.clear()
+        for code in range(len(self._kinds)):
+            self._compile_kind(code)
 
     @classmethod
     def with_seats(cls, problem: Problem, assignments: Mapping[str, str | None]) -> Engine:

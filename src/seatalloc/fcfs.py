@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seatalloc.allocation import Allocation, Seating
+from seatalloc.allocation import Allocation
 from seatalloc.engine import Engine
 from seatalloc.model import Problem
 
@@ -17,18 +17,22 @@ def allocate(problem: Problem) -> Allocation:
     built on demand.
     """
     engine = Engine(problem)
+    ids = problem.columns.ids
     parties = problem.parties
     if not parties:
-        waitlist = engine.place_requests(problem.requests)
+        waitlist = list(map(ids.__getitem__, engine.place_rows(range(len(ids)))))
     else:
         waitlist = []
-        for request in problem.requests:
+        run = 0  # first row of the current run of single requests
+        for row, request in enumerate(problem.requests):
             if request.party is None or request.party not in parties:
-                if engine.place_request(request) is None:
-                    waitlist.append(request.id)
                 continue
+            waitlist += map(ids.__getitem__, engine.place_rows(range(run, row)))
+            run = row + 1
             members = parties[request.party]
             if members[0] is request and engine.place(members) is None:
                 waitlist.extend(r.id for r in members)
-    # The engine is dropped here, so its seat map is frozen from now on.
-    return Allocation(problem, Seating(problem, engine.seat_of), waitlist, method="fcfs")
+        waitlist += map(ids.__getitem__, engine.place_rows(range(run, len(ids))))
+    # Every id to its seat or None, in arrival order: a plain dict, as fast to read as one.
+    assignments = dict(zip(ids, map(engine.seat_of.get, ids), strict=True))
+    return Allocation(problem, assignments, waitlist, method="fcfs")

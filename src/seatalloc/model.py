@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import operator
+from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -23,6 +24,7 @@ from seatalloc.errors import FieldError, ProblemError
 
 __all__ = [
     "Arrival",
+    "Columns",
     "Group",
     "PartyRule",
     "Policy",
@@ -324,6 +326,41 @@ def _quotas(value: Iterable[Quota]) -> tuple[Quota, ...]:
     return tuple(value)
 
 
+@attrs.frozen
+class Columns:
+    """A problem's requests compiled to integer columns, in arrival order.
+
+    What the engine's first-fit loop reads: row ``i`` is ``problem.requests[i]``.
+    Equal rankings share one tuple, so the columns cost a few bytes per request.
+    """
+
+    ids: tuple[str, ...]
+    kinds: tuple[tuple[str, str], ...]
+    """The distinct (group, role) pairs, sorted; quotas apply by kind."""
+    kind: Sequence[int]
+    """Row to its index in ``kinds``."""
+    prefs: Sequence[tuple[int, ...]]
+    """Row to its acceptable sessions as indices in ``session_ids``, best first (all for "any")."""
+
+    @classmethod
+    def of(cls, requests: Sequence[Request], session_ids: Sequence[str]) -> Columns:
+        """Compile ``requests`` (already in arrival order) against the problem's sessions."""
+        index = {s: i for i, s in enumerate(session_ids)}
+        rankings = list(map(operator.attrgetter("sessions"), requests))
+        compiled: dict[tuple[str, ...], tuple[int, ...]] = {(): tuple(range(len(session_ids)))}
+        for ranking in set(rankings).difference(compiled):
+            compiled[ranking] = tuple(index[s] for s in ranking)
+        pairs = list(map(operator.attrgetter("group", "role"), requests))
+        kinds = tuple(sorted(set(pairs)))
+        code = {k: i for i, k in enumerate(kinds)}
+        return cls(
+            tuple(map(operator.attrgetter("id"), requests)),
+            kinds,
+            array("I", map(code.__getitem__, pairs)),
+            list(map(compiled.__getitem__, rankings)),
+        )
+
+
 def _session_key(session: Session) -> tuple[bool, datetime | str, str]:
     return (session.start is None, session.start or "", session.id)
 
@@ -379,6 +416,11 @@ class Problem:
     @cached_property
     def request_by_id(self) -> Mapping[str, Request]:
         return MappingProxyType({r.id: r for r in self.requests})
+
+    @cached_property
+    def columns(self) -> Columns:
+        """The requests as integer columns for the engine (compiled once, on first use)."""
+        return Columns.of(self.requests, self.session_ids)
 
     @cached_property
     def order(self) -> tuple[Request, ...]:
