@@ -68,7 +68,7 @@ def test_seated_in_a_lower_choice_names_the_full_session() -> None:
         ("nov4", None, 1, 0)
     ]
     assert allocation.explain("r14") == (
-        f"seated in {NOV25} (2nd choice): {NOV4} is full (12 of 12 seats)"
+        f"seated in {NOV25} (2nd choice): at its turn, {NOV4} was full (12 of 12 seats)"
     )
 
 
@@ -81,15 +81,15 @@ def test_waitlisted_by_capacity_and_group_quota_names_the_holders() -> None:
         1,
     )
     assert allocation.explain("r13") == (
-        f"waitlisted (position 1): {NOV4} is full (12 of 12 seats); "
-        "Uppsala's 4 places are held by r3, r7, r9 and r12"
+        f"waitlisted (position 1): at its turn, {NOV4} was full (12 of 12 seats); "
+        "Uppsala's 4 places were held by r3, r7, r9 and r12"
     )
 
 
 def test_waitlisted_by_the_quota_alone() -> None:
     allocation = uppsala_full()
     assert allocation.explain("r15") == (
-        "waitlisted (position 2): Uppsala's 4 places are held by r3, r7, r9 and r12"
+        "waitlisted (position 2): at its turn, Uppsala's 4 places were held by r3, r7, r9 and r12"
     )
 
 
@@ -97,7 +97,8 @@ def test_many_holders_are_summed_up() -> None:
     requests = [Request(f"r{i}", "upps", arrival=i, sessions=["nov4"]) for i in range(1, 10)]
     allocation = allocate(workshop(requests, [Quota(8, group="upps")]))
     assert allocation.explain("r9") == (
-        "waitlisted (position 1): Uppsala's 8 places are held by r1, r2, r3, r4, r5 and 3 others"
+        "waitlisted (position 1): at its turn, "
+        "Uppsala's 8 places were held by r1, r2, r3, r4, r5 and 3 others"
     )
 
 
@@ -109,18 +110,22 @@ def test_per_session_role_quota_with_one_place() -> None:
     ]
     allocation = allocate(workshop(requests, [Quota(1, role="planner", per_session=True)]))
     assert allocation.explain("r2") == (
-        f"seated in {NOV25} (2nd choice): the 1 place for role 'planner' in {NOV4} is held by r1"
+        f"seated in {NOV25} (2nd choice): at its turn, "
+        f"the 1 place for role 'planner' in {NOV4} was held by r1"
     )
     assert allocation.explain("r3") == (
-        f"waitlisted (position 1): the 1 place for role 'planner' in {NOV4} is held by r1; "
-        f"the 1 place for role 'planner' in {NOV25} is held by r2"
+        f"waitlisted (position 1): at its turn, the 1 place for role 'planner' in {NOV4} "
+        f"was held by r1; the 1 place for role 'planner' in {NOV25} was held by r2"
     )
 
 
 def test_quota_of_zero() -> None:
     requests = [Request("r1", "upps", arrival=1, sessions=["nov4"])]
     allocation = allocate(workshop(requests, [Quota(0, group="upps")]))
-    assert allocation.explain("r1") == "waitlisted (position 1): Uppsala's 0 places are all taken"
+    assert (
+        allocation.explain("r1")
+        == "waitlisted (position 1): at its turn, Uppsala's quota allows no places"
+    )
 
 
 def test_lower_choice_names_only_what_blocked_it_then() -> None:
@@ -134,7 +139,8 @@ def test_lower_choice_names_only_what_blocked_it_then() -> None:
     problem = Problem(sessions, BOARDS, requests, [Quota(1, role="planner", per_session=True)])
     allocation = allocate(problem)
     assert allocation.explain("r2") == (
-        f"seated in {NOV25} (2nd choice): the 1 place for role 'planner' in {NOV4} is held by r1"
+        f"seated in {NOV25} (2nd choice): at its turn, "
+        f"the 1 place for role 'planner' in {NOV4} was held by r1"
     )
 
 
@@ -173,7 +179,7 @@ def test_party_too_big_says_how_many_seats_it_needed() -> None:
     requests = [Request(f"p{i}", "upps", arrival=1, party="p") for i in (1, 2, 3)]
     allocation = allocate(Problem(sessions, BOARDS, requests))
     assert allocation.explain("p1") == (
-        f"waitlisted (position 1): {NOV4} has only 2 of 2 seats left, 3 needed"
+        f"waitlisted (position 1): at its turn, {NOV4} had only 2 of 2 seats left, 3 needed"
     )
 
 
@@ -185,6 +191,16 @@ def test_records_and_json_carry_the_sentences() -> None:
     assert record["explanation"] == allocation.explain("r13")
     data = json.loads(allocation.to_json())
     assert data["decisions"]["r14"]["blocks"] == [
-        {"session": "nov4", "limit": "capacity", "needed": 1, "left": 0}
+        {"session": "nov4", "limit": "capacity", "cap": 12, "needed": 1, "left": 0}
+    ]
+    assert data["decisions"]["r15"]["blocks"] == [
+        {
+            "session": "nov25",
+            "limit": "group=upps",
+            "cap": 4,
+            "needed": 1,
+            "left": 0,
+            "holders": ["r3", "r7", "r9", "r12"],
+        }
     ]
     assert data["decisions"]["r13"]["explanation"].endswith("r3, r7, r9 and r12")
