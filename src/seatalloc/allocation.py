@@ -17,7 +17,7 @@ from typing import IO, Any, Literal, overload
 
 import attrs
 
-from seatalloc.engine import Engine, Shortfall
+from seatalloc.engine import Engine, Limit, Shortfall
 from seatalloc.model import Problem, Quota, Request
 
 __all__ = [
@@ -217,31 +217,39 @@ class _Turns:
         get = _seat_getter(assignments)
         sessions = problem.session_by_id
         holders, turns, first = self.holders, self.turns, self.first_colleague
-        spends: dict[tuple[str, str, str], tuple[int, ...]] = {}
+        spends = self.spends
         for turn, unit in units_with_turns(problem):
             for request in unit:
                 session = get(request.id)
                 if session is None or session not in sessions:
                     continue
-                key = (request.group, request.role, session)
-                counters = spends.get(key)
-                if counters is None:
-                    counters = spends[key] = engine.counters(request, session)
-                for c in counters:
+                for c in spends(request, session):
                     holders[c].append(request.id)
                     turns[c].append(turn)
                 first.setdefault((request.group, session), turn)
         self._counter_of: dict[tuple[str | None, Quota | None], int] | None = None
+        self._limits: dict[int, Limit] = {}
+
+    def spends(self, request: Request, session: str) -> tuple[int, ...]:
+        """The engine's counters a seat of ``request`` in ``session`` spends: seats first."""
+        return self.engine.counters(request, session)
 
     def blocks(self, unit: Sequence[Request], session: str, turn: int) -> list[Block]:
         """What lacked room for ``unit`` in ``session`` at ``turn`` (empty: it fitted)."""
-        engine, cap = self.engine, self.cap
+        cap, turns = self.cap, self.turns
+        if len(unit) == 1:
+            need: Iterable[tuple[int, int]] = ((c, 1) for c in self.spends(unit[0], session))
+        else:
+            need = Counter(c for m in unit for c in self.spends(m, session)).items()
         found = []
-        for c, needed in sorted(engine.need(unit, session).items()):
-            held = bisect.bisect_left(self.turns[c], turn)
+        for c, needed in need:
+            held = bisect.bisect_left(turns[c], turn)
             if cap[c] - held < needed:
+                limit = self._limits.get(c)
+                if limit is None:
+                    limit = self._limits[c] = self.engine.limit(c)
                 holders = _Prefix(self.holders[c], held)
-                found.append(Block(session, engine.limit(c), needed, cap[c] - held, holders))
+                found.append(Block(session, limit, needed, cap[c] - held, holders))
         return found
 
     def holders_now(self, shortfall: Shortfall) -> Sequence[str] | None:
@@ -435,6 +443,11 @@ class Allocation:
         return self._described
 
     @cached_property
+    def _phrases(self) -> dict[tuple[object, ...], str]:
+        """Block phrases already built (see :func:`seatalloc.explain.block_phrase`)."""
+        return {}
+
+    @cached_property
     def _described(self) -> _Decisions:
         return _Decisions(self.problem, self.assignments, self.waitlist)
 
@@ -582,7 +595,7 @@ class Allocation:
         from seatalloc.explain import sentence
 
         data = decision.to_dict()
-        if decision.blocks:
+        if any(not isinstance(b, Block) for b in decision.blocks):
             data["blocks"] = [_block_dict(b, self.holders(b)) for b in decision.blocks]
         data["explanation"] = sentence(self, decision)
         return data
@@ -630,18 +643,21 @@ class Allocation:
         pad = "" if indent is None else " " * indent
         inner = nl + pad * 2
         dump = _dumper()
+        quote = _quote
         write = _Chunks(handle)
         write("{" + nl + pad + '"method": ' + dump(self.method) + ",")
         get = _seat_getter(self.assignments)
         write(nl + pad + '"assignments": {')
         first = True
         for request in self.problem.order:
-            write(("" if first else ", ") + inner + dump(request.id) + ": " + dump(get(request.id)))
+            session = get(request.id)
+            where = "null" if session is None else quote(session)
+            write(("" if first else ", ") + inner + quote(request.id) + ": " + where)
             first = False
         write(("" if first else nl + pad) + "},")
         write(nl + pad + '"waitlist": [')
         for i, request_id in enumerate(self.waitlist):
-            write((", " if i else "") + inner + dump(request_id))
+            write((", " if i else "") + inner + quote(request_id))
         write((nl + pad if self.waitlist else "") + "],")
         if decisions != "none":
             write(nl + pad + '"decisions": {')
@@ -651,7 +667,7 @@ class Allocation:
             ):
                 if decision is not None:
                     record = dump(self.decision_dict(decision))
-                    write(("" if first else ", ") + inner + dump(request.id) + ": " + record)
+                    write(("" if first else ", ") + inner + quote(request.id) + ": " + record)
                     first = False
             write(("" if first else nl + pad) + "},")
         tail = {"metrics": self.metrics()}
@@ -667,6 +683,10 @@ class Allocation:
 def _check_choice(decisions: object) -> None:
     if decisions not in DECISIONS:
         raise ValueError(f"decisions must be one of {', '.join(DECISIONS)}; got {decisions!r}")
+
+
+# A JSON string literal, not escaping non-ASCII (the file is UTF-8): json's own C function.
+_quote: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _dumper() -> Callable[[Any], str]:

@@ -57,7 +57,18 @@ def block_phrase(allocation: Allocation, block: Shortfall, past: bool = True) ->
     """What lacked room: a full session, a session too small, or a quota and who held it.
 
     ``past`` tells a fact at the request's turn ("was full"), else one of now.
+    Phrases are kept per allocation: many requests share a block, and its
+    counter, room left and need fix its holders.
     """
+    cache = allocation._phrases
+    key = (block.session, block.limit, block.needed, block.left, past)
+    phrase = cache.get(key)
+    if phrase is None:
+        phrase = cache[key] = _block_phrase(allocation, block, past)
+    return phrase
+
+
+def _block_phrase(allocation: Allocation, block: Shortfall, past: bool) -> str:
     problem = allocation.problem
     session = problem.session_by_id[block.session]
     cap, left, needed = block.limit.limit, block.left, block.needed
