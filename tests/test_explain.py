@@ -204,3 +204,62 @@ def test_records_and_json_carry_the_sentences() -> None:
         }
     ]
     assert data["decisions"]["r13"]["explanation"].endswith("r3, r7, r9 and r12")
+
+
+def test_capacity_the_real_blocker_is_named_not_a_quota_filled_later() -> None:
+    # At r3's turn nov4 was full but Uppsala had 2 of its 3 places left; r4 and r5
+    # filled the quota later: they are not named, the quota is not blamed.
+    sessions = [Session("nov4", 2, label=NOV4), Session("nov25", 5, label=NOV25)]
+    requests = [
+        Request("r1", "upps", arrival=1, sessions=["nov4"]),
+        Request("r2", "sthlm", arrival=2, sessions=["nov4"]),
+        Request("r3", "upps", arrival=3, sessions=["nov4"]),
+        Request("r4", "upps", arrival=4, sessions=["nov25"]),
+        Request("r5", "upps", arrival=5, sessions=["nov25"]),
+    ]
+    allocation = allocate(Problem(sessions, BOARDS, requests, [Quota(3, group="upps")]))
+    assert allocation.explain("r3") == (
+        f"waitlisted (position 1): at its turn, {NOV4} was full (2 of 2 seats)"
+    )
+    data = json.loads(allocation.to_json())["decisions"]["r3"]
+    assert data["blocks"] == [
+        {"session": "nov4", "limit": "capacity", "cap": 2, "needed": 1, "left": 0}
+    ]
+
+
+def test_party_needing_more_than_the_quota_has_left_is_not_told_it_is_full() -> None:
+    requests = [
+        Request("r1", "upps", arrival=1, sessions=["nov4"]),
+        Request("p1", "upps", arrival=2, sessions=["nov4"], party="p"),
+        Request("p2", "upps", arrival=2, sessions=["nov4"], party="p"),
+    ]
+    allocation = allocate(workshop(requests, [Quota(2, group="upps")]))
+    assert allocation.explain("p1") == (
+        "waitlisted (position 1): at its turn, only 1 of Uppsala's 2 places was left, "
+        "2 needed (the other was held by r1)"
+    )
+    block = json.loads(allocation.to_json())["decisions"]["p2"]["blocks"][0]
+    assert (block["cap"], block["needed"], block["left"], block["holders"]) == (2, 2, 1, ["r1"])
+
+
+def test_role_quota_of_zero_says_it_allows_no_places() -> None:
+    requests = [Request("r1", "upps", role="boss", arrival=1, sessions=["nov4"])]
+    allocation = allocate(workshop(requests, [Quota(0, role="boss")]))
+    assert allocation.explain("r1") == (
+        "waitlisted (position 1): at its turn, the quota for role 'boss' allows no places"
+    )
+
+
+def test_a_lone_request_in_a_problem_without_sessions() -> None:
+    problem = Problem([], BOARDS, [Request("r1", "upps", arrival=1)])
+    allocation = allocate(problem)
+    assert allocation.decisions["r1"].reason is Reason.NO_SESSION
+    assert allocation.explain("r1") == "waitlisted (position 1): there is no session to seat it in"
+
+
+def test_a_file_allocation_that_left_room_says_so() -> None:
+    requests = [Request("r1", "upps", arrival=1, sessions=["nov4", "nov25"])]
+    allocation = Allocation(workshop(requests), {"r1": None}, ["r1"], method="file")
+    assert allocation.explain("r1") == (
+        f"waitlisted (position 1), although {NOV4} and {NOV25} each had room at its turn"
+    )
