@@ -64,7 +64,7 @@ def test_demo_prints_rosters_waitlist_and_metrics(capsys: pytest.CaptureFixture[
     )
     for section in sections:
         assert section in out
-    assert "places are held by" in out  # the waitlist says what blocked each request
+    assert "places were held by" in out  # the waitlist says what blocked each request
     assert len(out.splitlines()) < 400
 
 

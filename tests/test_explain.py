@@ -68,7 +68,7 @@ def test_seated_in_a_lower_choice_names_the_full_session() -> None:
         ("nov4", None, 1, 0)
     ]
     assert allocation.explain("r14") == (
-        f"seated in {NOV25} (2nd choice): {NOV4} is full (12 of 12 seats)"
+        f"seated in {NOV25} (2nd choice): at its turn, {NOV4} was full (12 of 12 seats)"
     )
 
 
@@ -81,15 +81,15 @@ def test_waitlisted_by_capacity_and_group_quota_names_the_holders() -> None:
         1,
     )
     assert allocation.explain("r13") == (
-        f"waitlisted (position 1): {NOV4} is full (12 of 12 seats); "
-        "Uppsala's 4 places are held by r3, r7, r9 and r12"
+        f"waitlisted (position 1): at its turn, {NOV4} was full (12 of 12 seats); "
+        "Uppsala's 4 places were held by r3, r7, r9 and r12"
     )
 
 
 def test_waitlisted_by_the_quota_alone() -> None:
     allocation = uppsala_full()
     assert allocation.explain("r15") == (
-        "waitlisted (position 2): Uppsala's 4 places are held by r3, r7, r9 and r12"
+        "waitlisted (position 2): at its turn, Uppsala's 4 places were held by r3, r7, r9 and r12"
     )
 
 
@@ -97,7 +97,8 @@ def test_many_holders_are_summed_up() -> None:
     requests = [Request(f"r{i}", "upps", arrival=i, sessions=["nov4"]) for i in range(1, 10)]
     allocation = allocate(workshop(requests, [Quota(8, group="upps")]))
     assert allocation.explain("r9") == (
-        "waitlisted (position 1): Uppsala's 8 places are held by r1, r2, r3, r4, r5 and 3 others"
+        "waitlisted (position 1): at its turn, "
+        "Uppsala's 8 places were held by r1, r2, r3, r4, r5 and 3 others"
     )
 
 
@@ -109,18 +110,22 @@ def test_per_session_role_quota_with_one_place() -> None:
     ]
     allocation = allocate(workshop(requests, [Quota(1, role="planner", per_session=True)]))
     assert allocation.explain("r2") == (
-        f"seated in {NOV25} (2nd choice): the 1 place for role 'planner' in {NOV4} is held by r1"
+        f"seated in {NOV25} (2nd choice): at its turn, "
+        f"the 1 place for role 'planner' in {NOV4} was held by r1"
     )
     assert allocation.explain("r3") == (
-        f"waitlisted (position 1): the 1 place for role 'planner' in {NOV4} is held by r1; "
-        f"the 1 place for role 'planner' in {NOV25} is held by r2"
+        f"waitlisted (position 1): at its turn, the 1 place for role 'planner' in {NOV4} "
+        f"was held by r1; the 1 place for role 'planner' in {NOV25} was held by r2"
     )
 
 
 def test_quota_of_zero() -> None:
     requests = [Request("r1", "upps", arrival=1, sessions=["nov4"])]
     allocation = allocate(workshop(requests, [Quota(0, group="upps")]))
-    assert allocation.explain("r1") == "waitlisted (position 1): Uppsala's 0 places are all taken"
+    assert (
+        allocation.explain("r1")
+        == "waitlisted (position 1): at its turn, Uppsala's quota allows no places"
+    )
 
 
 def test_lower_choice_names_only_what_blocked_it_then() -> None:
@@ -134,7 +139,8 @@ def test_lower_choice_names_only_what_blocked_it_then() -> None:
     problem = Problem(sessions, BOARDS, requests, [Quota(1, role="planner", per_session=True)])
     allocation = allocate(problem)
     assert allocation.explain("r2") == (
-        f"seated in {NOV25} (2nd choice): the 1 place for role 'planner' in {NOV4} is held by r1"
+        f"seated in {NOV25} (2nd choice): at its turn, "
+        f"the 1 place for role 'planner' in {NOV4} was held by r1"
     )
 
 
@@ -173,7 +179,7 @@ def test_party_too_big_says_how_many_seats_it_needed() -> None:
     requests = [Request(f"p{i}", "upps", arrival=1, party="p") for i in (1, 2, 3)]
     allocation = allocate(Problem(sessions, BOARDS, requests))
     assert allocation.explain("p1") == (
-        f"waitlisted (position 1): {NOV4} has only 2 of 2 seats left, 3 needed"
+        f"waitlisted (position 1): at its turn, {NOV4} had only 2 of 2 seats left, 3 needed"
     )
 
 
@@ -185,6 +191,75 @@ def test_records_and_json_carry_the_sentences() -> None:
     assert record["explanation"] == allocation.explain("r13")
     data = json.loads(allocation.to_json())
     assert data["decisions"]["r14"]["blocks"] == [
-        {"session": "nov4", "limit": "capacity", "needed": 1, "left": 0}
+        {"session": "nov4", "limit": "capacity", "cap": 12, "needed": 1, "left": 0}
+    ]
+    assert data["decisions"]["r15"]["blocks"] == [
+        {
+            "session": "nov25",
+            "limit": "group=upps",
+            "cap": 4,
+            "needed": 1,
+            "left": 0,
+            "holders": ["r3", "r7", "r9", "r12"],
+        }
     ]
     assert data["decisions"]["r13"]["explanation"].endswith("r3, r7, r9 and r12")
+
+
+def test_capacity_the_real_blocker_is_named_not_a_quota_filled_later() -> None:
+    # At r3's turn nov4 was full but Uppsala had 2 of its 3 places left; r4 and r5
+    # filled the quota later: they are not named, the quota is not blamed.
+    sessions = [Session("nov4", 2, label=NOV4), Session("nov25", 5, label=NOV25)]
+    requests = [
+        Request("r1", "upps", arrival=1, sessions=["nov4"]),
+        Request("r2", "sthlm", arrival=2, sessions=["nov4"]),
+        Request("r3", "upps", arrival=3, sessions=["nov4"]),
+        Request("r4", "upps", arrival=4, sessions=["nov25"]),
+        Request("r5", "upps", arrival=5, sessions=["nov25"]),
+    ]
+    allocation = allocate(Problem(sessions, BOARDS, requests, [Quota(3, group="upps")]))
+    assert allocation.explain("r3") == (
+        f"waitlisted (position 1): at its turn, {NOV4} was full (2 of 2 seats)"
+    )
+    data = json.loads(allocation.to_json())["decisions"]["r3"]
+    assert data["blocks"] == [
+        {"session": "nov4", "limit": "capacity", "cap": 2, "needed": 1, "left": 0}
+    ]
+
+
+def test_party_needing_more_than_the_quota_has_left_is_not_told_it_is_full() -> None:
+    requests = [
+        Request("r1", "upps", arrival=1, sessions=["nov4"]),
+        Request("p1", "upps", arrival=2, sessions=["nov4"], party="p"),
+        Request("p2", "upps", arrival=2, sessions=["nov4"], party="p"),
+    ]
+    allocation = allocate(workshop(requests, [Quota(2, group="upps")]))
+    assert allocation.explain("p1") == (
+        "waitlisted (position 1): at its turn, only 1 of Uppsala's 2 places was left, "
+        "2 needed (the other was held by r1)"
+    )
+    block = json.loads(allocation.to_json())["decisions"]["p2"]["blocks"][0]
+    assert (block["cap"], block["needed"], block["left"], block["holders"]) == (2, 2, 1, ["r1"])
+
+
+def test_role_quota_of_zero_says_it_allows_no_places() -> None:
+    requests = [Request("r1", "upps", role="boss", arrival=1, sessions=["nov4"])]
+    allocation = allocate(workshop(requests, [Quota(0, role="boss")]))
+    assert allocation.explain("r1") == (
+        "waitlisted (position 1): at its turn, the quota for role 'boss' allows no places"
+    )
+
+
+def test_a_lone_request_in_a_problem_without_sessions() -> None:
+    problem = Problem([], BOARDS, [Request("r1", "upps", arrival=1)])
+    allocation = allocate(problem)
+    assert allocation.decisions["r1"].reason is Reason.NO_SESSION
+    assert allocation.explain("r1") == "waitlisted (position 1): there is no session to seat it in"
+
+
+def test_a_file_allocation_that_left_room_says_so() -> None:
+    requests = [Request("r1", "upps", arrival=1, sessions=["nov4", "nov25"])]
+    allocation = Allocation(workshop(requests), {"r1": None}, ["r1"], method="file")
+    assert allocation.explain("r1") == (
+        f"waitlisted (position 1), although {NOV4} and {NOV25} each had room at its turn"
+    )

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import bisect
 import enum
+import itertools
 import json
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
+from io import StringIO
 from types import MappingProxyType
-from typing import Any
+from typing import IO, Any, Literal, overload
 
 import attrs
 
-from seatalloc.engine import Engine, Shortfall
-from seatalloc.model import Problem, Request
+from seatalloc.engine import Engine, Limit, Shortfall
+from seatalloc.model import Problem, Quota, Request
 
-__all__ = ["Allocation", "Decision", "Reason", "Seating", "Status", "describe"]
+__all__ = [
+    "DECISIONS",
+    "Allocation",
+    "Block",
+    "Decision",
+    "DecisionChoice",
+    "Reason",
+    "Seating",
+    "Status",
+    "describe",
+]
+
+DecisionChoice = Literal["all", "waitlisted", "none"]
+"""Which decisions an output carries: every request's, the waitlisted ones', or none."""
+DECISIONS: tuple[DecisionChoice, ...] = ("all", "waitlisted", "none")
 
 
 class Status(enum.Enum):
@@ -37,16 +55,19 @@ class Reason(enum.Enum):
     FIRST_CHOICE = "first-choice"
     """Seated in its first choice, or in the first session for "any"."""
     LOWER_CHOICE = "lower-choice"
-    """Seated below its first choice; ``blocks`` says what lacked room in better sessions
-    (none in an allocation that is not FCFS's: then a better session had room)."""
+    """Seated below its first choice; ``blocks`` says what lacked room in better sessions at
+    its turn (none in an allocation that is not FCFS's: then a better session had room)."""
     NOT_REQUESTED = "not-requested"
     """Seated in a session the request did not accept (only in allocations made elsewhere)."""
     WITH_COLLEAGUES = "with-colleagues"
     """Seated in a session where colleagues already sat (policy ``prefer_colleagues``)."""
     NO_ROOM = "no-room"
-    """Waitlisted: every acceptable session lacked room (see ``blocks``)."""
+    """Waitlisted: every acceptable session lacked room at its turn (see ``blocks``; a session
+    without a block had room then, only possible in an allocation that is not FCFS's)."""
     NO_COMMON_SESSION = "no-common-session"
     """Waitlisted: the party's members share no acceptable session."""
+    NO_SESSION = "no-session"
+    """Waitlisted: the problem has no session at all."""
     MOVED = "moved"
     """Seated by an optimiser elsewhere than FCFS would (see ``note``)."""
     ADDED = "added"
@@ -67,9 +88,10 @@ class Reason(enum.Enum):
 class Decision:
     """What happened to one request, and why.
 
-    ``blocks`` lists, for a waitlisted request, what lacked room in each
-    acceptable session; for one seated below its first choice, in each
-    better-ranked session. ``note`` carries a method's own explanation.
+    ``blocks`` lists what lacked room at the request's turn (see
+    :func:`describe`): for a waitlisted request in each acceptable session,
+    for one seated below its first choice in each better-ranked session.
+    ``note`` carries a method's own explanation.
     """
 
     request: str
@@ -90,114 +112,254 @@ class Decision:
             "session": self.session,
             "rank": self.rank,
             "position": self.position,
-            "blocks": [
-                {
-                    "session": b.session,
-                    "limit": "capacity" if b.limit.quota is None else b.limit.quota.key,
-                    "needed": b.needed,
-                    "left": b.left,
-                }
-                for b in self.blocks
-            ],
+            "blocks": [_block_dict(b) for b in self.blocks],
             "note": self.note,
         }
+
+
+def _block_dict(block: Shortfall, holders: Sequence[str] | None = None) -> dict[str, Any]:
+    """A block as plain data: the counter, its size, what was needed and left, who held it."""
+    quota = block.limit.quota
+    data: dict[str, Any] = {
+        "session": block.session,
+        "limit": "capacity" if quota is None else quota.key,
+        "cap": block.limit.limit,
+        "needed": block.needed,
+        "left": block.left,
+    }
+    if holders is None and isinstance(block, Block):
+        holders = block.holders
+    if quota is not None and holders is not None:
+        from seatalloc.explain import named
+
+        data["holders"] = named(holders)
+    return data
+
+
+@attrs.frozen
+class Block(Shortfall):
+    """A shortfall seen at a unit's turn, with the requests that held the counter's room then.
+
+    ``holders`` are the requests seated before the unit's turn whose seats
+    spend this counter, in their units' arrival order; there are
+    ``limit.limit - left`` of them. They are left out of equality (they
+    follow from the allocation). A plain :class:`Shortfall` in a decision
+    (the booking ledger's) is a fact about the current state instead.
+    """
+
+    holders: Sequence[str] = attrs.field(default=(), eq=False, repr=False)
+
+
+class _Prefix(Sequence[str]):
+    """The first ``n`` items of a list, without copying them."""
+
+    __slots__ = ("_items", "_n")
+
+    def __init__(self, items: list[str], n: int) -> None:
+        self._items, self._n = items, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return self._items[: self._n][index]
+        if not -self._n <= index < self._n:
+            raise IndexError(index)
+        return self._items[index % self._n]
+
+    def __iter__(self) -> Iterator[str]:
+        return itertools.islice(self._items, self._n)
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+def units_with_turns(problem: Problem) -> Iterator[tuple[int, tuple[Request, ...]]]:
+    """Each unit with its *turn*: the arrival position of its first member, in turn order."""
+    parties = problem.parties
+    for turn, request in enumerate(problem.order):
+        if request.party is None or request.party not in parties:
+            yield turn, (request,)
+        else:
+            members = parties[request.party]
+            if members[0] is request:
+                yield turn, members
+
+
+def _seat_getter(assignments: Mapping[str, str | None]) -> Callable[[str], str | None]:
+    """A fast ``get`` for an assignment mapping (a :class:`Seating` holds only the seated)."""
+    if isinstance(assignments, Seating):
+        return assignments._seated.get
+    return assignments.get
+
+
+class _Turns:
+    """The allocation replayed in turn order, once: who spent each counter, at which turn.
+
+    The replay only ever spends seats, so at turn ``t`` a counter has spent
+    exactly its holders whose turn is before ``t``: the room left then and who
+    held it follow by bisection, without replaying again. Counters and limits
+    are the engine's (its seats are never used here).
+    """
+
+    def __init__(self, problem: Problem, assignments: Mapping[str, str | None]) -> None:
+        self.engine = engine = Engine(problem)
+        self.cap = list(engine.left)
+        self.holders: list[list[str]] = [[] for _ in self.cap]
+        self.turns: list[array[int]] = [array("q") for _ in self.cap]
+        self.first_colleague: dict[tuple[str, str], int] = {}
+        """(group, session) to the first turn a request of the group sat there."""
+        get = _seat_getter(assignments)
+        sessions = problem.session_by_id
+        holders, turns, first = self.holders, self.turns, self.first_colleague
+        spends = self.spends
+        for turn, unit in units_with_turns(problem):
+            for request in unit:
+                session = get(request.id)
+                if session is None or session not in sessions:
+                    continue
+                for c in spends(request, session):
+                    holders[c].append(request.id)
+                    turns[c].append(turn)
+                first.setdefault((request.group, session), turn)
+        self._counter_of: dict[tuple[str | None, Quota | None], int] | None = None
+        self._limits: dict[int, Limit] = {}
+
+    def spends(self, request: Request, session: str) -> tuple[int, ...]:
+        """The engine's counters a seat of ``request`` in ``session`` spends: seats first."""
+        return self.engine.counters(request, session)
+
+    def blocks(self, unit: Sequence[Request], session: str, turn: int) -> list[Block]:
+        """What lacked room for ``unit`` in ``session`` at ``turn`` (empty: it fitted)."""
+        cap, turns = self.cap, self.turns
+        if len(unit) == 1:
+            need: Iterable[tuple[int, int]] = ((c, 1) for c in self.spends(unit[0], session))
+        else:
+            need = Counter(c for m in unit for c in self.spends(m, session)).items()
+        found = []
+        for c, needed in need:
+            held = bisect.bisect_left(turns[c], turn)
+            if cap[c] - held < needed:
+                limit = self._limits.get(c)
+                if limit is None:
+                    limit = self._limits[c] = self.engine.limit(c)
+                holders = _Prefix(self.holders[c], held)
+                found.append(Block(session, limit, needed, cap[c] - held, holders))
+        return found
+
+    def holders_now(self, shortfall: Shortfall) -> Sequence[str] | None:
+        """Everyone whose seat spends the counter of ``shortfall`` (``None``: no such counter)."""
+        if self._counter_of is None:
+            limits = map(self.engine.limit, range(len(self.cap)))
+            self._counter_of = {(lim.session, lim.quota): c for c, lim in enumerate(limits)}
+        counter = self._counter_of.get((shortfall.limit.session, shortfall.limit.quota))
+        return None if counter is None else self.holders[counter]
+
+
+class _Decisions(Mapping[str, Decision]):
+    """Every request's decision, built when asked for from one replay of the allocation.
+
+    A decision names what the first-come-first-served rule saw at the
+    request's own turn: the state with every earlier unit seated as in this
+    allocation, and no later one.
+    """
+
+    def __init__(
+        self, problem: Problem, assignments: Mapping[str, str | None], waitlist: Sequence[str]
+    ) -> None:
+        self._problem, self._waitlist = problem, waitlist
+        self._get = _seat_getter(assignments)
+        self._assignments = assignments
+
+    @cached_property
+    def turns(self) -> _Turns:
+        return _Turns(self._problem, self._assignments)
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {request_id: i for i, request_id in enumerate(self._waitlist, start=1)}
+
+    def __getitem__(self, request_id: str) -> Decision:
+        problem = self._problem
+        unit = problem.unit_of(request_id)  # KeyError for an unknown id
+        return self._decide(unit, problem.request_by_id[request_id], self._turn_of(unit[0]))
+
+    def __iter__(self) -> Iterator[str]:
+        return (r.id for r in self._problem.order)
+
+    def __len__(self) -> int:
+        return len(self._problem.order)
+
+    def __contains__(self, request_id: object) -> bool:
+        return request_id in self._problem.request_by_id
+
+    def in_order(self) -> Iterator[Decision]:
+        """Every decision, in arrival order of the requests (no search for turns)."""
+        parties = self._problem.parties
+        party_turn: dict[str, int] = {}
+        for turn, request in enumerate(self._problem.order):
+            if request.party is None or request.party not in parties:
+                yield self._decide((request,), request, turn)
+            else:
+                unit = parties[request.party]
+                yield self._decide(unit, request, party_turn.setdefault(request.party, turn))
+
+    def _turn_of(self, first: Request) -> int:
+        order, key = self._problem.order, self._problem.policy.order_key
+        turn = bisect.bisect_left(order, key(first), key=key)
+        if turn < len(order) and order[turn] is first:
+            return turn
+        # Only if the stored order were not by order_key: search it plainly.
+        return next(i for i, r in enumerate(order) if r is first)
+
+    def _decide(self, unit: Sequence[Request], request: Request, turn: int) -> Decision:
+        """One request's decision, from its unit's ``turn``."""
+        problem, get = self._problem, self._get
+        session = get(request.id)
+        ranked = problem.unit_acceptable(unit)
+        if session is None:
+            position = self._position.get(request.id)
+            if not ranked:
+                reason = Reason.NO_COMMON_SESSION if problem.sessions else Reason.NO_SESSION
+                return Decision(request.id, Status.WAITLISTED, reason, position=position)
+            turns = self.turns
+            blocks = tuple(b for s in ranked for b in turns.blocks(unit, s, turn))
+            return Decision(
+                request.id, Status.WAITLISTED, Reason.NO_ROOM, position=position, blocks=blocks
+            )
+        if session not in ranked:
+            return Decision(request.id, Status.SEATED, Reason.NOT_REQUESTED, session=session)
+        rank = problem.rank(request, session)
+        better = ranked[: ranked.index(session)]
+        if not better:
+            return Decision(request.id, Status.SEATED, Reason.FIRST_CHOICE, session, rank)
+        together = unit if len(unit) == 1 else [m for m in unit if get(m.id) == session]
+        turns = self.turns
+        blocks = tuple(b for s in better for b in turns.blocks(together, s, turn))
+        reason = Reason.LOWER_CHOICE
+        if problem.policy.prefer_colleagues:
+            first = turns.first_colleague.get((request.group, session))
+            if first is not None and first < turn:
+                reason = Reason.WITH_COLLEAGUES
+        return Decision(request.id, Status.SEATED, reason, session, rank, blocks=blocks)
 
 
 def describe(
     problem: Problem, assignments: Mapping[str, str | None], waitlist: Sequence[str]
 ) -> dict[str, Decision]:
-    """Decisions that explain an allocation.
+    """Decisions that explain an allocation, each at its request's own turn.
 
-    A waitlisted request is explained by the final state: what keeps it out
-    now. A seated one by the state when it was decided, with only earlier
-    units seated: a better session that filled up later never blocked it.
-    Exact for batch FCFS, which never moves a seated request.
+    A unit's turn is its first member's place in arrival order; a decision
+    names what lacked room then, with every earlier unit seated as in the
+    allocation and no later one (for batch FCFS: exactly what the engine
+    saw). :attr:`Allocation.decisions` builds them one at a time instead.
     """
-    engine = Engine.with_seats(problem, assignments)
-    before = Engine(problem)
-    earlier_colleague = _earlier_colleague_finder(problem, assignments)
-    position = {request_id: i for i, request_id in enumerate(waitlist, start=1)}
-    decisions: dict[str, Decision] = {}
-    for unit in problem.units:
-        for request in unit:
-            decisions[request.id] = _decide(
-                problem, assignments, unit, request,
-                final=engine, before=before, position=position, colleague=earlier_colleague,
-            )  # fmt: skip
-        for request in unit:
-            if (seat := assignments.get(request.id)) is not None:
-                before.seat((request,), seat)
-    return decisions
-
-
-def _decide(
-    problem: Problem,
-    assignments: Mapping[str, str | None],
-    unit: Sequence[Request],
-    request: Request,
-    *,
-    final: Engine,
-    before: Engine,
-    position: Mapping[str, int],
-    colleague: Callable[[str, str], bool],
-) -> Decision:
-    """One request's decision: ``final`` holds the final state, ``before`` the earlier units."""
-    session = assignments.get(request.id)
-    if session is None:
-        others = [m for m in unit if assignments.get(m.id) is None]
-        candidates = problem.unit_acceptable(unit)
-        if not candidates:
-            return Decision(
-                request.id, Status.WAITLISTED, Reason.NO_COMMON_SESSION,
-                position=position.get(request.id),
-            )  # fmt: skip
-        blocks = tuple(b for s in candidates for b in final.shortfalls(others, s))
-        return Decision(
-            request.id, Status.WAITLISTED, Reason.NO_ROOM,
-            position=position.get(request.id), blocks=blocks,
-        )  # fmt: skip
-    together = [m for m in unit if assignments.get(m.id) == session]
-    ranked = problem.unit_acceptable(unit)
-    better = ranked[: ranked.index(session)] if session in ranked else ()
-    blocks = tuple(b for s in better for b in before.shortfalls(together, s))
-    if session not in ranked:
-        return Decision(request.id, Status.SEATED, Reason.NOT_REQUESTED, session=session)
-    if not better:
-        reason = Reason.FIRST_CHOICE
-    elif problem.policy.prefer_colleagues and colleague(request.id, session):
-        reason = Reason.WITH_COLLEAGUES
-    else:
-        reason = Reason.LOWER_CHOICE
-    return Decision(
-        request.id, Status.SEATED, reason,
-        session=session, rank=problem.rank(request, session), blocks=blocks,
-    )  # fmt: skip
-
-
-def _earlier_colleague_finder(
-    problem: Problem, assignments: Mapping[str, str | None]
-) -> Callable[[str, str], bool]:
-    """Whether a colleague outside the request's own party sat in the session before it."""
-    position = {r.id: i for i, r in enumerate(problem.order)}
-    seated: dict[tuple[str, str], list[tuple[int, str | None]]] = {}
-    for request in problem.order:
-        session = assignments.get(request.id)
-        if session is not None:
-            seated.setdefault((request.group, session), []).append(
-                (position[request.id], request.party)
-            )
-
-    def found(request_id: str, session: str) -> bool:
-        request = problem.request_by_id[request_id]
-        mine = position[request_id]
-        for pos, party in seated.get((request.group, session), ()):
-            if pos >= mine:
-                return False
-            if party is None or party != request.party:
-                return True
-        return False
-
-    return found
+    return {d.request: d for d in _Decisions(problem, assignments, waitlist).in_order()}
 
 
 def _jsonable(value: Any) -> Any:
@@ -275,16 +437,50 @@ class Allocation:
 
     @cached_property
     def decisions(self) -> Mapping[str, Decision]:
-        """Request id to its decision."""
+        """Request id to its decision, each built when read (see :func:`describe`)."""
         if self.explainer is not None:
             return MappingProxyType(dict(self.explainer(self)))
-        return MappingProxyType(describe(self.problem, self.assignments, self.waitlist))
+        return self._described
+
+    @cached_property
+    def _phrases(self) -> dict[tuple[object, ...], str]:
+        """Block phrases already built (see :func:`seatalloc.explain.block_phrase`)."""
+        return {}
+
+    @cached_property
+    def _described(self) -> _Decisions:
+        return _Decisions(self.problem, self.assignments, self.waitlist)
 
     def explain(self, request_id: str) -> str:
         """A plain sentence saying where the request stands and what blocked it."""
         from seatalloc.explain import sentence
 
         return sentence(self, self.decisions[request_id])
+
+    def holders(self, block: Shortfall) -> Sequence[str] | None:
+        """Who holds the room of the counter a block names.
+
+        A :class:`Block` (a fact at a request's turn) carries its holders then;
+        for a plain :class:`Shortfall` (a fact about the current state) they are
+        every request whose seat spends that counter now. ``None`` when the
+        counter is not one of this allocation's problem.
+        """
+        if isinstance(block, Block):
+            return block.holders
+        return self._described.turns.holders_now(block)
+
+    def _in_order(self, which: DecisionChoice = "all") -> Iterator[Decision | None]:
+        """Each request's decision in arrival order; ``None`` where ``which`` leaves it out."""
+        order = self.problem.order
+        if which == "none":
+            return itertools.repeat(None, len(order))
+        get = _seat_getter(self.assignments)
+        if self.explainer is None and which == "all":
+            return self._described.in_order()
+        decisions = self.decisions
+        if which == "all":
+            return (decisions[r.id] for r in order)
+        return (None if get(r.id) is not None else decisions[r.id] for r in order)
 
     @cached_property
     def rosters(self) -> Mapping[str, tuple[str, ...]]:
@@ -333,13 +529,47 @@ class Allocation:
             "role_mix": {s: dict(sorted(c.items())) for s, c in role_mix.items()},
         }
 
-    def records(self) -> list[dict[str, Any]]:
-        """One plain record per request in arrival order (for CSV, pandas or polars)."""
-        rows = []
-        for request in self.problem.order:
-            decision = self.decisions[request.id]
-            rows.append(
-                {
+    def records(
+        self, attributes: Sequence[str] = (), decisions: DecisionChoice = "all"
+    ) -> list[dict[str, Any]]:
+        """One plain record per request in arrival order (for CSV, pandas or polars).
+
+        Each has ``id``, ``group``, ``role``, ``arrival``, ``status``,
+        ``session``, ``rank``, ``position``, then ``reason`` and
+        ``explanation`` (unless ``decisions`` is ``"none"``; with
+        ``"waitlisted"`` they are ``None`` for seated requests), then one key
+        per name in ``attributes``: that free attribute of the request, or
+        ``None`` (personal data, so only when asked for).
+        """
+        return list(self.iter_records(attributes, decisions))
+
+    def iter_records(
+        self, attributes: Sequence[str] = (), decisions: DecisionChoice = "all"
+    ) -> Iterator[dict[str, Any]]:
+        """:meth:`records` one at a time, so a writer never holds them all."""
+        _check_choice(decisions)
+        from seatalloc.explain import sentence
+
+        get = _seat_getter(self.assignments)
+        rank = self.problem.rank
+        position = self._described._position
+        for request, decision in zip(self.problem.order, self._in_order(decisions), strict=True):
+            if decision is None:
+                session = get(request.id)
+                record: dict[str, Any] = {
+                    "id": request.id,
+                    "group": request.group,
+                    "role": request.role,
+                    "arrival": request.arrival,
+                    "status": (Status.WAITLISTED if session is None else Status.SEATED).value,
+                    "session": session,
+                    "rank": None if session is None else rank(request, session),
+                    "position": position.get(request.id) if session is None else None,
+                }
+                if decisions != "none":
+                    record["reason"] = record["explanation"] = None
+            else:
+                record = {
                     "id": request.id,
                     "group": request.group,
                     "role": request.role,
@@ -349,25 +579,136 @@ class Allocation:
                     "rank": decision.rank,
                     "position": decision.position,
                     "reason": decision.reason.value,
-                    "explanation": self.explain(request.id),
+                    "explanation": sentence(self, decision),
                 }
-            )
-        return rows
+            for name in attributes:
+                record[name] = request.attributes.get(name)
+            yield record
 
-    def to_dict(self) -> dict[str, Any]:
-        """The allocation as plain data: the JSON file format."""
-        return {
+    def decision_dict(self, decision: Decision) -> dict[str, Any]:
+        """A decision as plain data with its sentence: what the JSON file holds per request.
+
+        Each block carries the same facts as the sentence: the counter
+        (``limit``: ``capacity`` or a quota key), its size ``cap``, ``needed``,
+        ``left``, and for a quota the ``holders`` the sentence names.
+        """
+        from seatalloc.explain import sentence
+
+        data = decision.to_dict()
+        if any(not isinstance(b, Block) for b in decision.blocks):
+            data["blocks"] = [_block_dict(b, self.holders(b)) for b in decision.blocks]
+        data["explanation"] = sentence(self, decision)
+        return data
+
+    def to_dict(self, decisions: DecisionChoice = "all") -> dict[str, Any]:
+        """The allocation as plain data: the JSON file format.
+
+        ``decisions`` chooses which requests' decisions it holds (all, the
+        waitlisted only, or none: then the key is left out).
+        """
+        _check_choice(decisions)
+        data: dict[str, Any] = {
             "method": self.method,
             "assignments": {r.id: self.assignments.get(r.id) for r in self.problem.order},
             "waitlist": list(self.waitlist),
-            "decisions": {
-                r.id: {**self.decisions[r.id].to_dict(), "explanation": self.explain(r.id)}
-                for r in self.problem.order
-            },
-            "metrics": self.metrics(),
-            **({"report": dict(self.report)} if self.report is not None else {}),
         }
+        if decisions != "none":
+            data["decisions"] = {
+                r.id: self.decision_dict(d)
+                for r, d in zip(self.problem.order, self._in_order(decisions), strict=True)
+                if d is not None
+            }
+        data["metrics"] = self.metrics()
+        if self.report is not None:
+            data["report"] = dict(self.report)
+        return data
 
-    def to_json(self, indent: int | None = 2) -> str:
-        """The allocation as JSON text (see docs/formats.md)."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=_jsonable)
+    def to_json(self, indent: int | None = 2, decisions: DecisionChoice = "all") -> str:
+        """The allocation as JSON text (see docs/formats.md and :meth:`write_json`)."""
+        out = StringIO()
+        self.write_json(out, indent=indent, decisions=decisions)
+        return out.getvalue()
+
+    def write_json(
+        self, handle: IO[str], indent: int | None = 2, decisions: DecisionChoice = "all"
+    ) -> None:
+        """Write :meth:`to_dict` as JSON to ``handle`` piece by piece, never all in memory.
+
+        With an ``indent`` each assignment, waitlist entry and decision is on
+        a line of its own (a decision as one compact object); with ``None``
+        the whole file is one line.
+        """
+        _check_choice(decisions)
+        nl = "" if indent is None else "\n"
+        pad = "" if indent is None else " " * indent
+        inner = nl + pad * 2
+        dump = _dumper()
+        quote = _quote
+        write = _Chunks(handle)
+        write("{" + nl + pad + '"method": ' + dump(self.method) + ",")
+        get = _seat_getter(self.assignments)
+        write(nl + pad + '"assignments": {')
+        first = True
+        for request in self.problem.order:
+            session = get(request.id)
+            where = "null" if session is None else quote(session)
+            write(("" if first else ", ") + inner + quote(request.id) + ": " + where)
+            first = False
+        write(("" if first else nl + pad) + "},")
+        write(nl + pad + '"waitlist": [')
+        for i, request_id in enumerate(self.waitlist):
+            write((", " if i else "") + inner + quote(request_id))
+        write((nl + pad if self.waitlist else "") + "],")
+        if decisions != "none":
+            write(nl + pad + '"decisions": {')
+            first = True
+            for request, decision in zip(
+                self.problem.order, self._in_order(decisions), strict=True
+            ):
+                if decision is not None:
+                    record = dump(self.decision_dict(decision))
+                    write(("" if first else ", ") + inner + quote(request.id) + ": " + record)
+                    first = False
+            write(("" if first else nl + pad) + "},")
+        tail = {"metrics": self.metrics()}
+        if self.report is not None:
+            tail["report"] = dict(self.report)
+        for i, (key, value) in enumerate(tail.items()):
+            text = json.dumps(value, indent=indent, ensure_ascii=False, default=_jsonable)
+            write(("," if i else "") + nl + pad + dump(key) + ": " + text.replace("\n", "\n" + pad))
+        write(nl + "}")
+        write.flush()
+
+
+def _check_choice(decisions: object) -> None:
+    if decisions not in DECISIONS:
+        raise ValueError(f"decisions must be one of {', '.join(DECISIONS)}; got {decisions!r}")
+
+
+# A JSON string literal, not escaping non-ASCII (the file is UTF-8): json's own C function.
+_quote: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _dumper() -> Callable[[Any], str]:
+    """``json.dumps`` for one value, as the file writes it (UTF-8 text, ISO date-times)."""
+    return json.JSONEncoder(ensure_ascii=False, default=_jsonable).encode
+
+
+class _Chunks:
+    """Buffered writes: many small strings go to the handle in large pieces."""
+
+    def __init__(self, handle: IO[str], size: int = 1 << 16) -> None:
+        self._handle, self._size = handle, size
+        self._parts: list[str] = []
+        self._length = 0
+
+    def __call__(self, text: str) -> None:
+        self._parts.append(text)
+        self._length += len(text)
+        if self._length >= self._size:
+            self.flush()
+
+    def flush(self) -> None:
+        self._handle.write("".join(self._parts))
+        self._parts.clear()
+        self._length = 0

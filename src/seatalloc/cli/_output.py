@@ -9,13 +9,14 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from seatalloc.allocation import Allocation
-from seatalloc.io._files import write_text_atomic
-from seatalloc.io.allocation import allocation_text
+from seatalloc.allocation import Allocation, DecisionChoice
+from seatalloc.io._files import atomic_writer, write_text_atomic
+from seatalloc.io.allocation import Format, allocation_text, dump_allocation
 
 __all__ = [
     "FORMATS",
     "emit",
+    "emit_allocation",
     "render",
     "render_allocation",
     "render_metrics",
@@ -58,8 +59,11 @@ def render_rosters(allocation: Allocation) -> str:
     return "\n\n".join(sections)
 
 
-def render_waitlist(allocation: Allocation) -> str:
-    """The waitlist in order, each request with the sentence saying what blocked it."""
+def render_waitlist(allocation: Allocation, decisions: DecisionChoice = "all") -> str:
+    """The waitlist in order, each request with the sentence saying what blocked it.
+
+    With ``decisions="none"`` only the ids, groups and roles.
+    """
     problem = allocation.problem
     if not allocation.waitlist:
         return "Waitlist: empty"
@@ -68,7 +72,10 @@ def render_waitlist(allocation: Allocation) -> str:
         # The group by id: the sentence already names it in full when its quota blocked.
         request = problem.request_by_id[request_id]
         what = ", ".join(x for x in (request.group, request.role) if x)
-        lines.append(f"  {request_id} ({what}): {allocation.explain(request_id)}")
+        if decisions == "none":
+            lines.append(f"  {request_id} ({what})")
+        else:
+            lines.append(f"  {request_id} ({what}): {allocation.explain(request_id)}")
     return "\n".join(lines)
 
 
@@ -99,18 +106,18 @@ def render_metrics(allocation: Allocation) -> str:
     return "\n".join(lines)
 
 
-def render_allocation(allocation: Allocation) -> str:
+def render_allocation(allocation: Allocation, decisions: DecisionChoice = "all") -> str:
     """Rosters, waitlist with reasons, and metrics, as readable text."""
     title = f"Allocation ({allocation.method})"
-    parts = [title, render_rosters(allocation), render_waitlist(allocation)]
+    parts = [title, render_rosters(allocation), render_waitlist(allocation, decisions)]
     return "\n\n".join([*parts, render_metrics(allocation)]) + "\n"
 
 
-def render(allocation: Allocation, format: str) -> str:
+def render(allocation: Allocation, format: str, decisions: DecisionChoice = "all") -> str:
     """The allocation as ``table`` text, or the ``json`` or ``csv`` file format."""
     if format == "table":
-        return render_allocation(allocation)
-    return allocation_text(allocation, "json" if format == "json" else "csv")
+        return render_allocation(allocation, decisions)
+    return allocation_text(allocation, "json" if format == "json" else "csv", decisions=decisions)
 
 
 def emit(text: str, out: str | None) -> None:
@@ -119,3 +126,22 @@ def emit(text: str, out: str | None) -> None:
         sys.stdout.write(text)
     else:
         write_text_atomic(out, text)
+
+
+def emit_allocation(
+    allocation: Allocation, format: str, out: str | None, decisions: DecisionChoice = "all"
+) -> None:
+    """Print the allocation in ``format``, or write it to ``out``; files stream, never whole.
+
+    JSON and CSV are written one request at a time (atomically to ``out``), so
+    a million decisions never sit in memory as one text.
+    """
+    if format == "table":
+        emit(render_allocation(allocation, decisions), out)
+        return
+    kind: Format = "json" if format == "json" else "csv"
+    if out is None:
+        dump_allocation(allocation, sys.stdout, kind, decisions=decisions)
+    else:
+        with atomic_writer(out) as handle:
+            dump_allocation(allocation, handle, kind, decisions=decisions)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from seatalloc.allocation import Allocation
-from seatalloc.cli._output import FORMATS, emit, render
+from seatalloc.allocation import DECISIONS, Allocation
+from seatalloc.cli._output import FORMATS, emit_allocation
 from seatalloc.fcfs import allocate
 from seatalloc.io import load_requests, load_scenario
 from seatalloc.model import Problem
@@ -44,6 +44,13 @@ def register(subparsers: Any) -> None:
         "--out", metavar="PATH", help="write to PATH (atomically) instead of stdout"
     )
     parser.add_argument(
+        "--decisions",
+        choices=DECISIONS,
+        default="all",
+        help="whose decisions (reason and sentence) to write: all, waitlisted or none "
+        "(default: all)",
+    )
+    parser.add_argument(
         "--method", choices=("fcfs", "optimal"), default="fcfs", help="default: fcfs"
     )
     parser.add_argument(
@@ -74,7 +81,7 @@ def _allocate(problem: Problem, args: argparse.Namespace) -> Allocation:
 def run(args: argparse.Namespace) -> int:
     problem = load_problem(args)
     allocation = _allocate(problem, args)
-    emit(render(allocation, args.format), args.out)
+    emit_allocation(allocation, args.format, args.out, args.decisions)
     if args.out is not None:
         seated = sum(s is not None for s in allocation.assignments.values())
         print(

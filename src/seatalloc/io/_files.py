@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from seatalloc.errors import InputError
 
-__all__ = ["decode", "read_text", "write_text_atomic"]
+__all__ = ["atomic_writer", "decode", "read_text", "write_text_atomic"]
 
 
 def decode(data: bytes, source: str) -> str:
@@ -27,16 +30,24 @@ def read_text(path: str | os.PathLike[str]) -> str:
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) so that readers see the old file or the whole new one.
+    """Write ``text`` (UTF-8) so that readers see the old file or the whole new one."""
+    with atomic_writer(path) as handle:
+        handle.write(text)
+
+
+@contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """A UTF-8 text handle whose content replaces ``path`` whole when the block ends.
 
     The text goes to a temporary file in the same folder, which then replaces
-    the target in one ``os.replace``: a crash never leaves half a file.
+    the target in one ``os.replace``: a crash or an error never leaves half a
+    file, so a writer may stream a large file without holding it in memory.
     """
     target = Path(path)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)

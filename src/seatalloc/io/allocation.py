@@ -9,22 +9,24 @@ hand-edited file stays consistent.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from io import StringIO
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
-from seatalloc.allocation import Allocation
+from seatalloc.allocation import Allocation, DecisionChoice
 from seatalloc.errors import FieldError, InputError, ProblemError, Where
-from seatalloc.io._files import read_text, write_text_atomic
+from seatalloc.io._files import atomic_writer, read_text
 from seatalloc.model import Problem
 
 __all__ = [
     "Format",
     "allocation_csv",
     "allocation_text",
+    "dump_allocation",
     "load_allocation",
     "parse_allocation",
     "write_allocation",
@@ -155,28 +157,74 @@ def _cell(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def allocation_csv(allocation: Allocation) -> str:
+def dump_allocation(
+    allocation: Allocation,
+    handle: IO[str],
+    format: Format = "json",
+    *,
+    decisions: DecisionChoice = "all",
+    attributes: Sequence[str] = (),
+) -> None:
+    """Write the allocation as JSON or CSV to ``handle``, streaming: one request at a time.
+
+    ``decisions`` chooses whose decisions are written (``all``, ``waitlisted``
+    or ``none``); ``attributes`` adds those free attributes as CSV columns
+    (personal data: only when asked for; JSON never carries them).
+    """
+    if format == "json":
+        allocation.write_json(handle, decisions=decisions)
+        handle.write("\n")
+    elif format == "csv":
+        records = allocation.iter_records(attributes, decisions)
+        first = next(records, None)
+        fields: Sequence[str] = (
+            list(first) if first is not None else _csv_fields(decisions, attributes)
+        )
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(fields)
+        if first is not None:
+            writer.writerows(
+                [_cell(v) for v in record.values()] for record in itertools.chain([first], records)
+            )
+    else:
+        raise ValueError(f"format must be 'json' or 'csv', got {format!r}")
+
+
+def _csv_fields(decisions: DecisionChoice, attributes: Sequence[str]) -> list[str]:
+    """The CSV header of an allocation without requests."""
+    fields = ["id", "group", "role", "arrival", "status", "session", "rank", "position"]
+    fields += [] if decisions == "none" else ["reason", "explanation"]
+    return [*fields, *attributes]
+
+
+def allocation_csv(
+    allocation: Allocation, *, decisions: DecisionChoice = "all", attributes: Sequence[str] = ()
+) -> str:
     """One CSV row per request in arrival order: :meth:`Allocation.records`."""
-    records = allocation.records()
     out = StringIO()
-    fields: Sequence[str] = list(records[0]) if records else ["id", "session"]
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in record.items()} for record in records)
+    dump_allocation(allocation, out, "csv", decisions=decisions, attributes=attributes)
     return out.getvalue()
 
 
-def allocation_text(allocation: Allocation, format: Format) -> str:
+def allocation_text(
+    allocation: Allocation, format: Format, *, decisions: DecisionChoice = "all"
+) -> str:
     """The allocation as JSON or CSV text."""
-    if format == "json":
-        return allocation.to_json() + "\n"
-    if format == "csv":
-        return allocation_csv(allocation)
-    raise ValueError(f"format must be 'json' or 'csv', got {format!r}")
+    out = StringIO()
+    dump_allocation(allocation, out, format, decisions=decisions)
+    return out.getvalue()
 
 
 def write_allocation(
-    allocation: Allocation, path: str | os.PathLike[str], format: Format = "json"
+    allocation: Allocation,
+    path: str | os.PathLike[str],
+    format: Format = "json",
+    *,
+    decisions: DecisionChoice = "all",
+    attributes: Sequence[str] = (),
 ) -> None:
-    """Write the allocation as JSON or CSV, atomically: never half a file."""
-    write_text_atomic(path, allocation_text(allocation, format))
+    """Write the allocation as JSON or CSV, streamed and atomically: never half a file."""
+    if format not in ("json", "csv"):
+        raise ValueError(f"format must be 'json' or 'csv', got {format!r}")
+    with atomic_writer(path) as handle:
+        dump_allocation(allocation, handle, format, decisions=decisions, attributes=attributes)
