@@ -4,16 +4,13 @@ FCFS decides fairly who gets a seat but scatters colleagues. This module
 re-plans the sessions with a 0-1 linear model (see docs/optimize-sessions.md):
 one variable per unit (request or party) and acceptable session; capacity and
 quotas are the engine's own counters; objectives are solved lexicographically,
-each level to its optimum and then fixed as a constraint before the next
-(adjacent levels whose ranges allow it are solved as one weighted objective,
-which is the same lexicographic optimum in one solve). One
+each level to its optimum and then fixed as a constraint before the next. One
 :class:`~seatalloc.budget.Budget` covers the whole call.
 """
 
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -454,35 +451,6 @@ def _augmenting_path(
     return None
 
 
-COMBINED_RANGE = 10**8
-"""Adjacent levels are solved as one weighted objective while its range stays below this.
-
-Weights ``W_k = prod(range_j + 1 for later j)`` make the weighted optimum the
-lexicographic one exactly; the cap keeps the coefficients well inside a MIP
-solver's tolerances. Measured on the cohesive 10,000-request benchmark:
-``together`` and ``ranks`` in one HiGHS solve take 5 s, in two 60 s (unproven).
-"""
-
-
-def _range(expr: Expr) -> int:
-    return sum(abs(c) for c in expr.terms.values())
-
-
-def _combos(plan: _Plan, levels: Sequence[Objective]) -> list[list[Objective]]:
-    """The levels in order, adjacent ones joined while the weighted range stays small."""
-    combos: list[list[Objective]] = []
-    for objective in levels:
-        if combos and _constant(plan, combos[-1][-1]) is False and not _constant(plan, objective):
-            span = 1
-            for earlier in [*combos[-1], objective]:
-                span *= _range(plan.objectives[earlier]) + 1
-            if span <= COMBINED_RANGE:
-                combos[-1].append(objective)
-                continue
-        combos.append([objective])
-    return combos
-
-
 def _constant(plan: _Plan, objective: Objective) -> bool:
     """True when no allocation of the model changes the level's value."""
     return not plan.objectives[objective].terms or (
@@ -490,90 +458,55 @@ def _constant(plan: _Plan, objective: Objective) -> bool:
     )
 
 
-def _signed(objective: Objective, expr: Expr) -> Expr:
-    """The level as a minimisation (``seats`` is maximised)."""
-    if objective is not Objective.SEATS:
-        return expr
-    return Expr({v: -c for v, c in expr.terms.items()}, -expr.constant)
+def _level(
+    plan: _Plan, backend: Backend, objective: Objective, run: Run, admission: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Solve one level, keep the better of its answer and the witness, fix its value.
 
-
-def _weighted(plan: _Plan, combo: Sequence[Objective]) -> tuple[Expr, list[int]]:
-    """One minimisation whose optimum is the combo's lexicographic optimum, and its weights."""
-    weights = [1] * len(combo)
-    for k in range(len(combo) - 2, -1, -1):
-        weights[k] = weights[k + 1] * (_range(plan.objectives[combo[k + 1]]) + 1)
-    terms: dict[int, int] = {}
-    constant = 0
-    for weight, objective in zip(weights, combo, strict=True):
-        expr = _signed(objective, plan.objectives[objective])
-        constant += weight * expr.constant
-        for v, c in expr.terms.items():
-            terms[v] = terms.get(v, 0) + weight * c
-    return Expr({v: c for v, c in terms.items() if c}, constant), weights
-
-
-def _solve_combo(
-    plan: _Plan,
-    backend: Backend,
-    combo: Sequence[Objective],
-    run: Run,
-    admission: Mapping[str, Any],
-) -> list[dict[str, Any]]:
-    """Solve a combo, keep the better of its answer and the witness, fix each level's value."""
-    first = combo[0]
-    if len(combo) == 1 and _constant(plan, first):
-        value = plan.objectives[first].value(plan.vector(plan.witness))
-        if first is Objective.SEATS and admission["stopped"]:
+    (Joining levels into one weighted objective was measured and dropped:
+    HiGHS proved a weighted optimum that the levels one by one beat, its
+    tolerances being relative to the large weighted values.)
+    """
+    expr = plan.objectives[objective]
+    maximize = objective is Objective.SEATS
+    before = expr.value(plan.vector(plan.witness))
+    if _constant(plan, objective):
+        if maximize and admission["stopped"]:
             # Admission stopped: the constant is ours, not the optimum under the guarantee.
-            return [_level_report(first, "feasible", value, value + admission["open"], 0.0)]
-        return [_level_report(first, "optimal", value, value, 0.0)]
-    goal, weights = _weighted(plan, combo)
-    before = goal.value(plan.vector(plan.witness))
+            return _level_report(objective, "feasible", before, before + admission["open"], 0.0)
+        return _level_report(objective, "optimal", before, before, 0.0)
     status, bound, seconds = "feasible", None, 0.0
-    exhausted = run.work_left is not None and run.work_left <= 0 and backend.name == "cp-sat"
-    if exhausted:
+    if run.work_left is not None and run.work_left <= 0 and backend.name == "cp-sat":
         run.stopped_by = run.stopped_by or "work"
     else:
         try:
             outcome = backend.solve(
-                goal, False, plan.vector(plan.witness), run.deadline.remaining(), run.work_left,
-                run.check,
+                expr, maximize, plan.vector(plan.witness), run.deadline.remaining(),
+                run.work_left, run.check,
             )  # fmt: skip
             run.spend(outcome.work, backend.name == "cp-sat")
             seconds = outcome.seconds
             if outcome.status != "optimal":
                 run.stop()
             if outcome.values is not None:
+                found = expr.value(outcome.values)
                 # A stopped solver may return worse than its hint: never worsen the witness.
-                if goal.value(outcome.values) <= before:
+                if (found >= before) if maximize else (found <= before):
                     plan.witness = plan.assignment(outcome.values)
                     status = outcome.status
                 bound = outcome.bound
         except OutOfTime:
             pass
-    if status != "optimal" and first is Objective.SEATS:
+    if status != "optimal" and maximize:
         # A stopped run never leaves a unit beside a free seat that fits it.
         _fill(plan.problem, plan.units, plan.witness)
-    values = plan.vector(plan.witness)
-    reports = []
-    for k, objective in enumerate(combo):
-        expr = plan.objectives[objective]
-        value = expr.value(values)
-        maximize = objective is Objective.SEATS
-        level_bound: float | None = value if status == "optimal" else None
-        if status != "optimal" and k == 0 and bound is not None:
-            # goal >= bound, and the later levels add at most the sum of their ranges.
-            rest = sum(w * _range(plan.objectives[o]) for w, o in zip(weights[1:], combo[1:],
-                                                                       strict=True))  # fmt: skip
-            signed = _signed(objective, expr)
-            low = math.ceil((bound - 1e-6 - rest - (goal.constant - weights[0] * signed.constant))
-                            / weights[0]) + signed.constant  # fmt: skip
-            level_bound = -low if maximize else low
-        plan.model.add(expr.terms, value - expr.constant if maximize else None,
-                       None if maximize else value - expr.constant)  # fmt: skip
-        reports.append(_level_report(objective, status, value, level_bound, seconds))
-        run.report(f"level {objective.value}", value, level_bound, status)
-    return reports
+    value = expr.value(plan.vector(plan.witness))
+    if status == "optimal":
+        bound = value
+    plan.model.add(expr.terms, value - expr.constant if maximize else None,
+                   None if maximize else value - expr.constant)  # fmt: skip
+    run.report(f"level {objective.value}", value, bound, status)
+    return _level_report(objective, status, value, bound, seconds)
 
 
 def _level_report(
@@ -707,8 +640,8 @@ def optimize_sessions(
         else:
             plan, backend_ = solver(witness, set())
         parameters = backend_.parameters
-        for combo in _combos(plan, levels):
-            report_levels += _solve_combo(plan, backend_, combo, run, admission)
+        for objective in levels:
+            report_levels.append(_level(plan, backend_, objective, run, admission))
         witness = plan.witness
     except OutOfTime:
         if plan is not None:
