@@ -459,7 +459,12 @@ def _constant(plan: _Plan, objective: Objective) -> bool:
 
 
 def _level(
-    plan: _Plan, backend: Backend, objective: Objective, run: Run, admission: Mapping[str, Any]
+    plan: _Plan,
+    backend: Backend,
+    objective: Objective,
+    run: Run,
+    admission: Mapping[str, Any],
+    first: bool,
 ) -> dict[str, Any]:
     """Solve one level, keep the better of its answer and the witness, fix its value.
 
@@ -473,7 +478,10 @@ def _level(
     if _constant(plan, objective):
         if maximize and admission["stopped"]:
             # Admission stopped: the constant is ours, not the optimum under the guarantee.
-            return _level_report(objective, "feasible", before, before + admission["open"], 0.0)
+            bound = before + admission["open"]
+            run.report(f"level {objective.value}", before, bound, "feasible")
+            return _level_report(objective, "feasible", before, bound, 0.0)
+        run.report(f"level {objective.value}", before, before, "optimal")
         return _level_report(objective, "optimal", before, before, 0.0)
     status, bound, seconds = "feasible", None, 0.0
     if run.work_left is not None and run.work_left <= 0 and backend.name == "cp-sat":
@@ -497,8 +505,9 @@ def _level(
                 bound = outcome.bound
         except OutOfTime:
             pass
-    if status != "optimal" and maximize:
-        # A stopped run never leaves a unit beside a free seat that fits it.
+    if status != "optimal" and maximize and first:
+        # A stopped run never leaves a unit beside a free seat that fits it (when
+        # seats come first: a seat added later could break a level fixed before).
         _fill(plan.problem, plan.units, plan.witness)
     value = expr.value(plan.vector(plan.witness))
     if status == "optimal":
@@ -640,8 +649,8 @@ def optimize_sessions(
         else:
             plan, backend_ = solver(witness, set())
         parameters = backend_.parameters
-        for objective in levels:
-            report_levels.append(_level(plan, backend_, objective, run, admission))
+        for n, objective in enumerate(levels):
+            report_levels.append(_level(plan, backend_, objective, run, admission, n == 0))
         witness = plan.witness
     except OutOfTime:
         if plan is not None:
