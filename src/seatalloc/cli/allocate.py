@@ -69,7 +69,7 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="W",
         help="with --method optimal: deterministic work budget that decides the result "
-        "(CP-SAT deterministic seconds in total; HiGHS/SCIP nodes per solve; default: none)",
+        "(CP-SAT deterministic seconds in total; HiGHS/SCIP 1,000 nodes per solve; default: none)",
     )
     parser.add_argument(
         "--objectives",

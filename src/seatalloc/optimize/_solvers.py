@@ -22,6 +22,9 @@ __all__ = ["BACKENDS", "Backend", "Expr", "LinearModel", "Outcome", "make_backen
 FEATURE = "optimize_sessions"
 
 BACKENDS = ("cp-sat", "highs", "scip")
+
+NODES_PER_WORK = 1000
+"""For HiGHS and SCIP one unit of work is this many branch-and-bound nodes per solve."""
 """Backend names a caller may choose (besides ``auto``)."""
 
 
@@ -73,7 +76,7 @@ class Outcome:
     bound: float | None
     seconds: float
     work: float = 0.0
-    """Deterministic work spent (CP-SAT deterministic seconds; MIP branch-and-bound nodes)."""
+    """Work spent: CP-SAT deterministic seconds; for MIP, nodes / :data:`NODES_PER_WORK`."""
 
 
 Check = Callable[[], None]
@@ -258,14 +261,14 @@ class MipBackend:
         # The work budget is a node limit per solve: deterministic, unlike the clock.
         specific = self._specific
         if work is not None:
-            specific += f"\n{self._node_limit} = {max(int(work), 1)}"
+            specific += f"\n{self._node_limit} = {max(int(work * NODES_PER_WORK), 1)}"
         solver.SetSolverSpecificParametersAsString(specific)
         params = lp.MPSolverParameters()
         params.SetDoubleParam(lp.MPSolverParameters.RELATIVE_MIP_GAP, 0.0)
         start = time.perf_counter()
         status = solver.Solve(params)
         seconds = time.perf_counter() - start
-        nodes = float(solver.nodes())
+        nodes = solver.nodes() / NODES_PER_WORK
         if status in (lp.Solver.OPTIMAL, lp.Solver.FEASIBLE):
             # Integrality holds within a tolerance; every coefficient is an
             # integer, so rounding keeps every constraint satisfied.

@@ -587,7 +587,7 @@ def optimize_sessions(
 
     ``budget`` (or ``time_limit``, ``work``, ``seed``) is spent by the whole
     call: ``work`` (CP-SAT deterministic seconds over all solves; for HiGHS
-    and SCIP branch-and-bound nodes per solve) decides the result, the wall
+    and SCIP 1,000 branch-and-bound nodes per solve) decides the result, the wall
     limit (model building included) only stops it. A level's status is
     ``optimal`` only when its solver proved it; the report's ``stopped_by``
     says what cut the run short. ``progress`` gets a
