@@ -44,10 +44,10 @@ class Run:
         if shared and self.work_left is not None:
             self.work_left = max(0.0, self.work_left - work)
 
-    def stop(self) -> None:
-        """Record that a solve ended unproven: by the clock if it passed, else by work."""
+    def stop(self, out_of_work: bool) -> None:
+        """Record that a solve ended unproven: by its work budget, else by the clock."""
         if self.stopped_by is None:
-            self.stopped_by = "time" if self.deadline.expired() else "work"
+            self.stopped_by = "work" if out_of_work else "time"
 
     def report(
         self, phase: str, best: float | None = None, bound: float | None = None, detail: str = ""

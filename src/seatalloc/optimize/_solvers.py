@@ -84,6 +84,8 @@ class Outcome:
     seconds: float
     work: float = 0.0
     """Work spent: CP-SAT deterministic seconds; for MIP, nodes / :data:`NODES_PER_WORK`."""
+    out_of_work: bool = False
+    """True when an unproven end came from the work budget (else from the clock)."""
 
 
 Check = Callable[[], None]
@@ -178,6 +180,7 @@ class CpSatBackend:
         status = solver.solve(self._model)
         seconds = time.perf_counter() - start
         spent = solver.response_proto.deterministic_time
+        out_of_work = work is not None and spent >= 0.99 * work
         if status in (cp.OPTIMAL, cp.FEASIBLE):
             values = tuple(list(solver.response_proto.solution)[: len(self._vars)])
             return Outcome(
@@ -186,10 +189,12 @@ class CpSatBackend:
                 solver.best_objective_bound + objective.constant,
                 seconds,
                 spent,
+                out_of_work,
             )
         return Outcome(
-            "infeasible" if status == cp.INFEASIBLE else "unknown", None, None, seconds, spent
-        )
+            "infeasible" if status == cp.INFEASIBLE else "unknown",
+            None, None, seconds, spent, out_of_work,
+        )  # fmt: skip
 
 
 class MipBackend:
@@ -283,6 +288,7 @@ class MipBackend:
         status = solver.Solve(params)
         seconds = time.perf_counter() - start
         nodes = solver.nodes() / NODES_PER_WORK
+        out_of_work = work is not None and solver.nodes() >= max(int(work * NODES_PER_WORK), 1)
         if status in (lp.Solver.OPTIMAL, lp.Solver.FEASIBLE):
             # Integrality holds within a tolerance; every coefficient is an
             # integer, so rounding keeps every constraint satisfied.
@@ -293,6 +299,7 @@ class MipBackend:
                 goal.BestBound() + objective.constant,
                 seconds,
                 nodes,
+                out_of_work,
             )
         return Outcome(
             "infeasible" if status == lp.Solver.INFEASIBLE else "unknown",
@@ -300,6 +307,7 @@ class MipBackend:
             None,
             seconds,
             nodes,
+            out_of_work,
         )
 
 

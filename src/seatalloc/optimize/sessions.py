@@ -365,7 +365,7 @@ def _admit(
                     unsettled += len(members)
                 if outcome.status not in ("optimal", "infeasible"):
                     stopped = True
-                    run.stop()
+                    run.stop(outcome.out_of_work)
             except OutOfTime:
                 stopped = True
                 unsettled += len(members)
@@ -495,7 +495,7 @@ def _level(
             run.spend(outcome.work, backend.name == "cp-sat")
             seconds = outcome.seconds
             if outcome.status != "optimal":
-                run.stop()
+                run.stop(outcome.out_of_work)
             if outcome.values is not None:
                 found = expr.value(outcome.values)
                 # A stopped solver may return worse than its hint: never worsen the witness.
