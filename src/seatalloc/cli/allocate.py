@@ -13,7 +13,14 @@ from seatalloc.fcfs import allocate
 from seatalloc.io import load_requests, load_scenario
 from seatalloc.model import Problem
 
-__all__ = ["add_problem_arguments", "load_problem", "register", "run"]
+__all__ = [
+    "add_problem_arguments",
+    "load_problem",
+    "progress_line",
+    "register",
+    "render_optimiser",
+    "run",
+]
 
 GUARANTEES = ("fcfs-seats", "fcfs-people", "fcfs-pareto", "none")
 OBJECTIVES = "seats,together,ranks,changes"
@@ -111,11 +118,11 @@ def _allocate(problem: Problem, args: argparse.Namespace) -> Allocation:
         work=args.work,
         seed=args.seed,
         max_rank_drop=args.max_rank_drop,
-        progress=_progress_line if sys.stderr.isatty() else None,
+        progress=progress_line if sys.stderr.isatty() else None,
     )
 
 
-def _progress_line(progress: Progress) -> None:
+def progress_line(progress: Progress) -> None:
     """One line per optimiser phase on a terminal: best value and bound so far."""
     bound = "-" if progress.bound is None else f"{progress.bound:g}"
     best = "-" if progress.best is None else f"{progress.best:g}"
