@@ -4,12 +4,17 @@
     per group; 20 seeds. Target: all proven optimal, median < 50 ms, slowest < 1 s.
 (b) Large: 500 groups, 60 sessions of 30, about 3,000 requests. Target:
     proven optimal in < 2 s.
+(c) Budget and scale (issue 12): cohesive demand (every choice among the
+    group's 3 favourite sessions) at 10,000 and 30,000 requests, 50 % "any
+    session" at 3,000, and guarantee ``none`` at 3,000 with time_limit 0.01.
+    Each prints its wall time against the limit asked (target: within
+    limit + 10 % + 1 s), what stopped it and every level's status and gap.
 
 Times are wall-clock seconds of one optimize_sessions call (FCFS included)
 and, in brackets, process CPU seconds (less disturbed by other load on the
 machine); the ratio is against batch FCFS on the same problems in this
 process. Usage: python benchmarks/bench_optimize_sessions.py [--seeds N]
-[--large-seeds N] [--backends cp-sat,highs,scip]
+[--large-seeds N] [--backends cp-sat,highs,scip] [--scale-only] [--limit S]
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import argparse
 import random
 import statistics
 import time
+
+import attrs
 
 from seatalloc import Group, Problem, Quota, Request, Session, allocate
 from seatalloc.optimize import optimize_sessions
@@ -37,6 +44,20 @@ def large(seed: int) -> Problem:
     return _problem(rng, sessions, groups=500, per_group=(3, 9), quota=4, ranked=(1, 3))
 
 
+def scaled(n: int, *, cohesion: float = 0.6, any_share: float = 0.0, seed: int = 0) -> Problem:
+    """About ``n`` requests: n/6 groups (quota 4), n/50 sessions of 30, favourites with
+    chance ``cohesion``, and a share ``any_share`` of requests accepting any session."""
+    rng = random.Random(seed)
+    sessions = [Session(f"s{i:03d}", 30) for i in range(max(3, n // 50))]
+    problem = _problem(rng, sessions, groups=n // 6, per_group=(3, 9), quota=4, ranked=(1, 3),
+                       cohesion=cohesion)  # fmt: skip
+    pick = random.Random(seed + 1)
+    requests = [
+        attrs.evolve(r, sessions=()) if pick.random() < any_share else r for r in problem.requests
+    ]
+    return problem.replace(requests=requests)
+
+
 def _problem(
     rng: random.Random,
     sessions: list[Session],
@@ -45,6 +66,7 @@ def _problem(
     per_group: tuple[int, int],
     quota: int,
     ranked: tuple[int, int],
+    cohesion: float = 0.6,
 ) -> Problem:
     """Colleagues lean to their group's favourite sessions, as the announcement asks them to."""
     ids = [s.id for s in sessions]
@@ -54,7 +76,7 @@ def _problem(
         favourites = rng.sample(ids, min(3, len(ids)))
         for _ in range(rng.randint(*per_group)):
             k = rng.randint(*ranked)
-            pool = favourites if rng.random() < 0.6 else ids
+            pool = favourites if rng.random() < cohesion else ids
             chosen = rng.sample(pool, min(k, len(pool)))
             requests.append(
                 Request(
@@ -103,15 +125,55 @@ def _run(name: str, problems: list[Problem], backends: list[str]) -> None:
         )
 
 
+def _limited(name: str, problem: Problem, limit: float, **options: object) -> None:
+    """One call against its wall limit: time, what stopped it, each level's status and gap."""
+    fcfs = allocate(problem).metrics()["groups_split"]
+    wall = time.perf_counter()
+    result = optimize_sessions(problem, time_limit=limit, **options)  # type: ignore[arg-type]
+    wall = time.perf_counter() - wall
+    report = result.report
+    assert report is not None
+    within = wall <= limit * 1.1 + 1
+    levels = ", ".join(
+        f"{lv['objective']} {lv['status']} {lv['value']}"
+        + ("" if lv["gap"] in (None, 0) else f" (gap {lv['gap']:.1%})")
+        + ("" if lv["bound"] is not None or lv["status"] == "optimal" else " (no bound)")
+        for lv in report["levels"]
+    )
+    print(
+        f"  {name}: {len(problem.requests)} requests, {report['backend']}; wall {wall:.2f} s "
+        f"of limit {limit:g} s ({'within' if within else 'OVER'} limit + 10 % + 1 s); "
+        f"stopped by {report['stopped_by'] or 'nothing: all proven'}; {levels}; "
+        f"groups split {result.metrics()['groups_split']} (FCFS {fcfs})"
+    )
+
+
+def _scale(limit: float) -> None:
+    print("\n(c) budget and scale")
+    _limited("guarantee none, time_limit 0.01", scaled(3000), 0.01, guarantee="none")
+    _limited("cohesive 10,000", scaled(10_000, cohesion=1.0), limit)
+    _limited("cohesive 10,000, fcfs-people", scaled(10_000, cohesion=1.0), limit,
+             guarantee="fcfs-people")  # fmt: skip
+    _limited("50 % any, 3,000", scaled(3000, any_share=0.5), limit)
+    _limited("cohesive 30,000", scaled(30_000, cohesion=1.0), limit)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--large-seeds", type=int, default=3)
     parser.add_argument("--backends", default="auto,cp-sat,highs,scip")
+    parser.add_argument("--scale-only", action="store_true", help="run (c) only")
+    parser.add_argument("--limit", type=float, default=20.0, help="time limit in (c)")
     args = parser.parse_args()
     backends = args.backends.split(",")
+    optimize_sessions(workshop(0))  # warm up imports
+    if args.scale_only:
+        _scale(args.limit)
+        return
     _run("(a) workshop size", [workshop(s) for s in range(args.seeds)], backends)
     _run("(b) large", [large(s) for s in range(args.large_seeds)], backends)
+    _scale(args.limit)
 
 
 if __name__ == "__main__":

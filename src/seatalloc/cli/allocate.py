@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from seatalloc.allocation import DECISIONS, Allocation
-from seatalloc.cli._output import FORMATS, emit_allocation
+from seatalloc.allocation import DECISIONS, Allocation, Reason
+from seatalloc.budget import Progress
+from seatalloc.cli._output import FORMATS, emit, emit_allocation, render_allocation, table
 from seatalloc.fcfs import allocate
 from seatalloc.io import load_requests, load_scenario
 from seatalloc.model import Problem
 
-__all__ = ["add_problem_arguments", "load_problem", "register", "run"]
+__all__ = [
+    "add_problem_arguments",
+    "load_problem",
+    "progress_line",
+    "register",
+    "render_optimiser",
+    "run",
+]
 
-GUARANTEES = ("fcfs-seats", "fcfs-pareto", "none")
+GUARANTEES = ("fcfs-seats", "fcfs-people", "fcfs-pareto", "none")
+OBJECTIVES = "seats,together,ranks,changes"
 
 
 def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +74,38 @@ def register(subparsers: Any) -> None:
         type=float,
         default=10.0,
         metavar="S",
-        help="with --method optimal: seconds for the solver (default: 10)",
+        help="with --method optimal: wall-clock safety stop for the whole call, in seconds; "
+        "a run it stops is reported as stopped, never proven (default: 10)",
+    )
+    parser.add_argument(
+        "--work",
+        type=float,
+        default=None,
+        metavar="W",
+        help="with --method optimal: deterministic work budget that decides the result "
+        "(CP-SAT deterministic seconds in total; HiGHS/SCIP 1,000 nodes per solve; default: none)",
+    )
+    parser.add_argument(
+        "--objectives",
+        default=OBJECTIVES,
+        metavar="LIST",
+        help=f"with --method optimal: levels in order, comma-separated (default: {OBJECTIVES})",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "cp-sat", "highs", "scip"),
+        default="auto",
+        help="with --method optimal: solver (default: auto)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="with --method optimal: solver seed (default: 0)"
+    )
+    parser.add_argument(
+        "--max-rank-drop",
+        type=int,
+        default=None,
+        metavar="K",
+        help="with --method optimal: nobody FCFS seats moves more than K ranks down",
     )
     parser.set_defaults(func=run)
 
@@ -75,13 +116,65 @@ def _allocate(problem: Problem, args: argparse.Namespace) -> Allocation:
     # Imported here: the optimiser needs the optional OR-Tools (extra 'solver').
     from seatalloc.optimize import optimize_sessions
 
-    return optimize_sessions(problem, guarantee=args.guarantee, time_limit=args.time_limit)
+    return optimize_sessions(
+        problem,
+        guarantee=args.guarantee,
+        objectives=[o.strip() for o in args.objectives.split(",") if o.strip()],
+        backend=args.backend,
+        time_limit=args.time_limit,
+        work=args.work,
+        seed=args.seed,
+        max_rank_drop=args.max_rank_drop,
+        progress=progress_line if sys.stderr.isatty() else None,
+    )
+
+
+def progress_line(progress: Progress) -> None:
+    """One line per optimiser phase on a terminal: best value and bound so far."""
+    bound = "-" if progress.bound is None else f"{progress.bound:g}"
+    best = "-" if progress.best is None else f"{progress.best:g}"
+    print(
+        f"[{progress.elapsed:7.1f}s] {progress.phase}: best {best}, bound {bound}"
+        f" ({progress.detail})",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def render_optimiser(allocation: Allocation) -> str:
+    """The solver's status per level (value, bound, gap) and every change with its reason."""
+    report = allocation.report or {}
+    stopped = report.get("stopped_by")
+    head = f"Optimiser ({report.get('backend')}, guarantee {report.get('guarantee')}): " + (
+        f"stopped early by {stopped}, not proven" if stopped else "every level proven optimal"
+    )
+    levels = table(
+        ("level", "status", "value", "bound", "gap"),
+        [
+            (lv["objective"], lv["status"], lv["value"], lv["bound"],
+             None if lv["gap"] is None else f"{lv['gap']:.2%}")
+            for lv in report.get("levels", [])
+        ],
+    )  # fmt: skip
+    changed = [
+        (d.request, d.reason.value, allocation.explain(d.request))
+        for d in allocation.decisions.values()
+        if d.reason in (Reason.MOVED, Reason.ADDED) or (d.note and "FCFS seated it" in d.note)
+    ]
+    changes = (
+        table(("request", "change", "reason"), changed) if changed else "  (no change from FCFS)"
+    )
+    return f"{head}\n{levels}\n\nChanges from FCFS: {len(changed)}\n{changes}\n"
 
 
 def run(args: argparse.Namespace) -> int:
     problem = load_problem(args)
     allocation = _allocate(problem, args)
-    emit_allocation(allocation, args.format, args.out, args.decisions)
+    if args.format == "table" and allocation.method == "optimal":
+        text = render_allocation(allocation, args.decisions) + "\n" + render_optimiser(allocation)
+        emit(text, args.out)
+    else:
+        emit_allocation(allocation, args.format, args.out, args.decisions)
     if args.out is not None:
         seated = sum(s is not None for s in allocation.assignments.values())
         print(

@@ -4,25 +4,27 @@ FCFS decides fairly who gets a seat but scatters colleagues. This module
 re-plans the sessions with a 0-1 linear model (see docs/optimize-sessions.md):
 one variable per unit (request or party) and acceptable session; capacity and
 quotas are the engine's own counters; objectives are solved lexicographically,
-each level to its optimum and then fixed as a constraint before the next.
+each level to its optimum and then fixed as a constraint before the next. One
+:class:`~seatalloc.budget.Budget` covers the whole call.
 """
 
 from __future__ import annotations
 
 import enum
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from seatalloc.allocation import Allocation, Decision
+from seatalloc.budget import Budget, ProgressCallback
 from seatalloc.engine import Engine
 from seatalloc.errors import FieldError
 from seatalloc.fcfs import allocate
 from seatalloc.model import Problem, Request
 from seatalloc.optimize._notes import explainer
-from seatalloc.optimize._solvers import BACKENDS, Backend, Expr, LinearModel, make_backend
+from seatalloc.optimize._run import OutOfTime, Run
+from seatalloc.optimize._solvers import BACKENDS, Backend, Check, Expr, LinearModel, make_backend
 
 __all__ = ["Guarantee", "Objective", "optimize_sessions"]
 
@@ -50,6 +52,9 @@ class Guarantee(enum.Enum):
     FCFS_SEATS = "fcfs-seats"
     """Everyone FCFS seats stays seated (maybe in another acceptable session); the
     waitlist is then admitted earliest first (see :func:`optimize_sessions`)."""
+    FCFS_PEOPLE = "fcfs-people"
+    """Exactly the people FCFS seats are seated (maybe in another acceptable session);
+    nobody is admitted from the waitlist."""
     FCFS_PARETO = "fcfs-pareto"
     """As ``fcfs-seats``, and nobody sits in a session they rank below their FCFS one."""
     NONE = "none"
@@ -102,25 +107,29 @@ def _base_session(problem: Problem, fcfs: Allocation, unit: Sequence[Request]) -
 
 
 def _domain(
-    problem: Problem, unit: Sequence[Request], base: str | None, pareto: bool
+    problem: Problem, unit: Sequence[Request], base: str | None, drop: int | None
 ) -> tuple[str, ...]:
-    """Sessions the unit may sit in; under Pareto none ranked below its FCFS one by any member."""
+    """Sessions the unit may sit in: none ranked more than ``drop`` below its FCFS one."""
     acceptable = problem.unit_acceptable(unit)
-    if not pareto or base is None:
+    if drop is None or base is None:
         return acceptable
     return tuple(
         s
         for s in acceptable
-        if all(not m.sessions or m.sessions.index(s) <= m.sessions.index(base) for m in unit)
+        if all(not m.sessions or m.sessions.index(s) <= m.sessions.index(base) + drop for m in unit)
     )
 
 
-def _units(problem: Problem, fcfs: Allocation, guarantee: Guarantee) -> list[_Unit]:
-    pareto = guarantee is Guarantee.FCFS_PARETO
+def _units(
+    problem: Problem, fcfs: Allocation, guarantee: Guarantee, max_rank_drop: int | None
+) -> list[_Unit]:
+    drop = max_rank_drop
+    if guarantee is Guarantee.FCFS_PARETO:
+        drop = 0
     units = []
     for members in problem.units:
         base = _base_session(problem, fcfs, members)
-        units.append(_Unit(members, base, _domain(problem, members, base, pareto)))
+        units.append(_Unit(members, base, _domain(problem, members, base, drop)))
     return units
 
 
@@ -138,6 +147,7 @@ class _Plan:
         witness: Sequence[str | None],
         active: set[int],
         fixed: set[int],
+        check: Check,
     ) -> None:
         self.problem = problem
         self.units = units
@@ -148,7 +158,9 @@ class _Plan:
             for i, unit in enumerate(units)
         ]
         self.engine = Engine(problem)
-        self._counter_constraints()
+        check()
+        self._counter_constraints(check)
+        check()
         self.undecided = {i for i in active if units[i].domain}
         """Units whose seated-or-not is still open (when none is, "seats" is a constant)."""
         for i in sorted(self.undecided):
@@ -157,6 +169,7 @@ class _Plan:
             else:
                 self.model.add(dict.fromkeys(self.x[i].values(), 1), None, 1)
         self.whole, together = self._together_vars()
+        check()
         self.objectives = {
             Objective.SEATS: self._seats(),
             Objective.TOGETHER: together,
@@ -164,10 +177,12 @@ class _Plan:
             Objective.CHANGES: self._changes(),
         }
 
-    def _counter_constraints(self) -> None:
+    def _counter_constraints(self, check: Check) -> None:
         """Capacity and quotas: every engine counter's use within its limit."""
         use: dict[int, dict[int, int]] = {}
-        for unit, x in zip(self.units, self.x, strict=True):
+        for k, (unit, x) in enumerate(zip(self.units, self.x, strict=True)):
+            if k % 1000 == 0:
+                check()
             for session, var in x.items():
                 for counter, n in self.engine.need(unit.members, session).items():
                     use.setdefault(counter, {})[var] = n
@@ -275,7 +290,7 @@ def _admit(
     units: Sequence[_Unit],
     witness: list[str | None],
     solver: Callable[[list[str | None], set[int]], tuple[_Plan, Backend]],
-    deadline: float | None,
+    run: Run,
 ) -> dict[str, Any]:
     """Seat FCFS-waitlisted units earliest first: each if it can join everyone already seated.
 
@@ -287,7 +302,10 @@ def _admit(
     of free seats, a direct fit, and, when no quota is per session, an
     augmenting path of moves of single requests (exact when every unit is a
     single request). The rest ask ``solver`` (built on first need) whether
-    the unit can be seated.
+    the unit can be seated. Once the budget runs out (or a solve ends
+    unproven) admission is ``stopped``: the remaining units still take a
+    free seat that fits them directly, so none is left beside one, and
+    ``open`` counts the members whose admission was not settled.
     ``witness`` is updated in place.
     """
     engine = Engine.with_seats(problem, _by_request(units, witness))
@@ -298,27 +316,28 @@ def _admit(
     admitted: list[str] = []
     solves = 0
     stopped = False
+    unsettled = 0
     position = {r.id: i for i, r in enumerate(problem.order)}
     waiting = [i for i, u in enumerate(units) if u.base is None and u.domain]
     waiting.sort(key=lambda i: position[units[i].members[0].id])
     model: tuple[_Plan, Backend] | None = None
     for n, i in enumerate(waiting):
         members = units[i].members
+        if not stopped and run.deadline.expired():
+            stopped = True
+            run.stopped_by = "time"
         shortfalls = {s: engine.shortfalls(members, s) for s in units[i].domain}
         fit = next((s for s, found in shortfalls.items() if not found), None)
-        remaining = None if deadline is None else deadline - time.perf_counter()
         seated: list[str | None] | None = None
-        if (
-            stopped
-            or sum(engine.left[:sessions]) < len(members)
-            or all(
-                any(b.limit.quota is not None and b.limit.session is None for b in found)
-                for found in shortfalls.values()
-            )
+        if sum(engine.left[:sessions]) < len(members) or all(
+            any(b.limit.quota is not None and b.limit.session is None for b in found)
+            for found in shortfalls.values()
         ):
             pass
         elif fit is not None:
             seated = [*witness[:i], fit, *witness[i + 1 :]]
+        elif stopped:
+            unsettled += len(members)
         elif (
             movable
             and len(members) == 1
@@ -327,20 +346,30 @@ def _admit(
             seated = path
         elif simple:
             pass  # the search for a path was exact: it cannot join
-        elif remaining is not None and remaining <= 0:
-            stopped = True
         else:
-            if model is None:
-                model = solver(witness, set(waiting[n:]))
-            plan, backend = model
-            plan.witness = witness
-            solves += 1
-            goal = Expr(dict.fromkeys(plan.x[i].values(), 1))
-            outcome = backend.solve(goal, True, plan.vector(witness), remaining)
-            if outcome.values is not None and goal.value(outcome.values) == 1:
-                seated = plan.assignment(outcome.values)
-            stopped = outcome.status not in ("optimal", "infeasible")
-        if model is not None:
+            try:
+                if model is None:
+                    model = solver(witness, set(waiting[n:]))
+                plan, backend = model
+                plan.witness = witness
+                solves += 1
+                goal = Expr(dict.fromkeys(plan.x[i].values(), 1))
+                outcome = backend.solve(
+                    goal, True, plan.vector(witness), run.deadline.remaining(), run.work_left,
+                    run.check,
+                )  # fmt: skip
+                run.spend(outcome.work, backend.name == "cp-sat")
+                if outcome.values is not None and goal.value(outcome.values) == 1:
+                    seated = plan.assignment(outcome.values)
+                elif outcome.status != "infeasible":
+                    unsettled += len(members)
+                if outcome.status not in ("optimal", "infeasible"):
+                    stopped = True
+                    run.stop(outcome.out_of_work)
+            except OutOfTime:
+                stopped = True
+                unsettled += len(members)
+        if model is not None and not stopped:
             model[0].fix_unit(i, seated is not None)
         if seated is not None:
             for j, (was, now) in enumerate(zip(witness, seated, strict=True)):
@@ -350,7 +379,30 @@ def _admit(
                         engine.seat(units[j].members, now)
             witness[:] = seated
             admitted.extend(m.id for m in members)
-    return {"candidates": len(waiting), "admitted": admitted, "solves": solves, "stopped": stopped}
+    free = sum(max(0, left) for left in engine.left[:sessions])
+    return {
+        "candidates": len(waiting),
+        "admitted": admitted,
+        "solves": solves,
+        "stopped": stopped,
+        "open": min(unsettled, free),
+    }
+
+
+def _fill(problem: Problem, units: Sequence[_Unit], witness: list[str | None]) -> int:
+    """Seat, in arrival order, every unseated unit that fits a free seat directly."""
+    engine = Engine.with_seats(problem, _by_request(units, witness))
+    position = {r.id: i for i, r in enumerate(problem.order)}
+    added = 0
+    for i in sorted(range(len(units)), key=lambda i: position[units[i].members[0].id]):
+        if witness[i] is None:
+            fit = next((s for s in units[i].domain if not engine.shortfalls(units[i].members, s)),
+                       None)  # fmt: skip
+            if fit is not None:
+                engine.seat(units[i].members, fit)
+                witness[i] = fit
+                added += len(units[i].members)
+    return added
 
 
 def _by_request(units: Sequence[_Unit], assignment: Sequence[str | None]) -> dict[str, str | None]:
@@ -399,45 +451,112 @@ def _augmenting_path(
     return None
 
 
+def _constant(plan: _Plan, objective: Objective) -> bool:
+    """True when no allocation of the model changes the level's value."""
+    return not plan.objectives[objective].terms or (
+        objective is Objective.SEATS and not plan.undecided
+    )
+
+
 def _level(
-    plan: _Plan, backend: Backend, objective: Objective, deadline: float | None
+    plan: _Plan,
+    backend: Backend,
+    objective: Objective,
+    run: Run,
+    admission: Mapping[str, Any],
+    first: bool,
 ) -> dict[str, Any]:
-    """Solve one level, keep the better of its answer and the witness, fix its value."""
+    """Solve one level, keep the better of its answer and the witness, fix its value.
+
+    (Joining levels into one weighted objective was measured and dropped:
+    HiGHS proved a weighted optimum that the levels one by one beat, its
+    tolerances being relative to the large weighted values.)
+    """
     expr = plan.objectives[objective]
     maximize = objective is Objective.SEATS
     before = expr.value(plan.vector(plan.witness))
-    if not expr.terms or (objective is Objective.SEATS and not plan.undecided):
-        # A constant objective (e.g. the guarantee decided who sits): the witness is optimal.
+    if _constant(plan, objective):
+        if maximize and admission["stopped"]:
+            # Admission stopped: the constant is ours, not the optimum under the guarantee.
+            bound = before + admission["open"]
+            run.report(f"level {objective.value}", before, bound, "feasible")
+            return _level_report(objective, "feasible", before, bound, 0.0)
+        run.report(f"level {objective.value}", before, before, "optimal")
         return _level_report(objective, "optimal", before, before, 0.0)
-    remaining = None if deadline is None else deadline - time.perf_counter()
     status, bound, seconds = "feasible", None, 0.0
-    if remaining is None or remaining > 0:
-        outcome = backend.solve(expr, maximize, plan.vector(plan.witness), remaining)
-        seconds = outcome.seconds
-        if outcome.values is not None:
-            found = expr.value(outcome.values)
-            # A stopped solver may return worse than its hint: never worsen the witness.
-            if (found >= before) if maximize else (found <= before):
-                plan.witness = plan.assignment(outcome.values)
-                status = outcome.status
-            bound = outcome.bound
+    if run.work_left is not None and run.work_left <= 0 and backend.name == "cp-sat":
+        run.stopped_by = run.stopped_by or "work"
+    else:
+        try:
+            outcome = backend.solve(
+                expr, maximize, plan.vector(plan.witness), run.deadline.remaining(),
+                run.work_left, run.check,
+            )  # fmt: skip
+            run.spend(outcome.work, backend.name == "cp-sat")
+            seconds = outcome.seconds
+            if outcome.status != "optimal":
+                run.stop(outcome.out_of_work)
+            if outcome.values is not None:
+                found = expr.value(outcome.values)
+                # A stopped solver may return worse than its hint: never worsen the witness.
+                if (found >= before) if maximize else (found <= before):
+                    plan.witness = plan.assignment(outcome.values)
+                    status = outcome.status
+                bound = outcome.bound
+        except OutOfTime:
+            pass
+    if status != "optimal" and maximize and first:
+        # A stopped run never leaves a unit beside a free seat that fits it (when
+        # seats come first: a seat added later could break a level fixed before).
+        _fill(plan.problem, plan.units, plan.witness)
     value = expr.value(plan.vector(plan.witness))
+    if status == "optimal":
+        bound = value
     plan.model.add(expr.terms, value - expr.constant if maximize else None,
                    None if maximize else value - expr.constant)  # fmt: skip
+    run.report(f"level {objective.value}", value, bound, status)
     return _level_report(objective, status, value, bound, seconds)
 
 
 def _level_report(
     objective: Objective, status: str, value: int, bound: float | None, seconds: float
 ) -> dict[str, Any]:
+    gap = None if bound is None else abs(bound - value) / max(1, abs(value))
     return {
         "objective": objective.value,
         "sense": "max" if objective is Objective.SEATS else "min",
         "status": status,
         "value": value,
         "bound": None if bound is None else round(bound, 6),
+        "gap": None if gap is None else round(gap, 6),
         "seconds": round(seconds, 4),
     }
+
+
+def _check_baseline(problem: Problem, fcfs: Allocation) -> None:
+    """A caller's ``fcfs=`` baseline must be for this problem and keep every limit."""
+    if fcfs.problem is not problem and fcfs.problem != problem:
+        raise FieldError(_CALL, None, "fcfs", fcfs.method, "must be for the same problem")
+    engine = Engine.with_seats(problem, fcfs.assignments)
+    for counter, left in enumerate(engine.left):
+        if left < 0:
+            limit = engine.limit(counter)
+            what = "capacity" if limit.quota is None else f"quota {limit.quota.key}"
+            where = f" in session {limit.session!r}" if limit.session is not None else ""
+            raise FieldError(
+                _CALL, None, "fcfs", fcfs.method,
+                f"must keep {what}{where}: it seats {limit.limit - left} of {limit.limit}",
+            )  # fmt: skip
+
+
+def _budget(
+    budget: Budget | None, time_limit: float | None, work: float | None, seed: int
+) -> Budget:
+    if budget is None:
+        return Budget(time_limit, work, seed)
+    if not isinstance(budget, Budget):
+        raise FieldError(_CALL, None, "budget", budget, "must be a seatalloc.budget.Budget")
+    return budget
 
 
 def optimize_sessions(
@@ -447,21 +566,34 @@ def optimize_sessions(
     objectives: Sequence[Objective | str] = ("seats", "together", "ranks", "changes"),
     backend: str = "auto",
     time_limit: float | None = 10.0,
+    work: float | None = None,
     seed: int = 0,
+    budget: Budget | None = None,
     workers: int = 1,
     fcfs: Allocation | None = None,
+    max_rank_drop: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Allocation:
     """The best allocation by ``objectives`` in order that keeps ``guarantee`` over FCFS.
 
-    Each objective is solved to its optimum (or the best found in the time
-    left) and fixed before the next; the FCFS allocation is the first hint, so
-    a feasible answer exists throughout. Under ``fcfs-seats`` and
-    ``fcfs-pareto`` the waitlist is admitted earliest first before the
-    objectives run (see :func:`_admit`), so those guarantees decide *who* sits
-    and the objectives only *where*. ``time_limit`` (seconds) covers the whole
-    call; when it runs out the best allocation found is returned and the
-    report says ``stopped_early``. One worker and a fixed ``seed`` give the
-    same allocation on every run.
+    Each objective is solved to its optimum (or the best found within the
+    budget) and fixed before the next; the FCFS allocation is the first hint,
+    so a feasible answer exists throughout and no level ends worse than its
+    hint. Under ``fcfs-seats`` and ``fcfs-pareto`` the waitlist is admitted
+    earliest first before the objectives run (see :func:`_admit`), so those
+    guarantees decide *who* sits and the objectives only *where*;
+    ``fcfs-people`` seats exactly FCFS's people. ``max_rank_drop`` caps how
+    many ranks below its FCFS session anyone FCFS seated may be moved.
+
+    ``budget`` (or ``time_limit``, ``work``, ``seed``) is spent by the whole
+    call: ``work`` (CP-SAT deterministic seconds over all solves; for HiGHS
+    and SCIP 1,000 branch-and-bound nodes per solve) decides the result, the wall
+    limit (model building included) only stops it. A level's status is
+    ``optimal`` only when its solver proved it; the report's ``stopped_by``
+    says what cut the run short. ``progress`` gets a
+    :class:`~seatalloc.budget.Progress` after admission and every level.
+    One worker and a fixed seed give the same allocation on every run
+    that the wall limit did not stop.
     """
     chosen = _choice(Guarantee, guarantee, "guarantee")
     levels: list[Objective] = [_choice(Objective, o, "objectives") for o in objectives]
@@ -475,57 +607,121 @@ def optimize_sessions(
             _CALL, None, "backend", backend,
             f"must be one of auto, {', '.join(BACKENDS)}",
         )  # fmt: skip
-    if time_limit is not None and (
-        isinstance(time_limit, bool) or not isinstance(time_limit, int | float) or time_limit <= 0
-    ):
-        raise FieldError(_CALL, None, "time_limit", time_limit, "must be > 0 or None")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
-        # CP-SAT takes a 32-bit seed.
-        raise FieldError(_CALL, None, "seed", seed, "must be an integer in 0..2**31-1")
+    spend = _budget(budget, time_limit, work, seed)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise FieldError(_CALL, None, "workers", workers, "must be an integer >= 1")
-    start = time.perf_counter()
-    deadline = None if time_limit is None else start + time_limit
+    if max_rank_drop is not None and (
+        isinstance(max_rank_drop, bool) or not isinstance(max_rank_drop, int) or max_rank_drop < 0
+    ):
+        raise FieldError(_CALL, None, "max_rank_drop", max_rank_drop, "must be an integer >= 0")
+    run = Run.start(spend, progress)
     base = allocate(problem) if fcfs is None else fcfs
-    if base.problem is not problem and base.problem != problem:
-        raise FieldError(_CALL, None, "fcfs", base.method, "must be for the same problem")
-    units = _units(problem, base, chosen)
+    if fcfs is not None:
+        _check_baseline(problem, fcfs)
+    units = _units(problem, base, chosen, max_rank_drop)
     witness = [unit.base for unit in units]
+    backend_name = backend
 
     def solver(witness: list[str | None], open_: set[int]) -> tuple[_Plan, Backend]:
         """The model where the seated stay seated (a guarantee) and ``open_`` may join."""
+        nonlocal backend_name
         seated = {i for i, s in enumerate(witness) if s is not None}
-        plan = _Plan(problem, units, witness, seated | open_, seated)
-        return plan, make_backend(_backend_name(backend, plan.model), plan.model, seed, workers)
+        plan = _Plan(problem, units, witness, seated | open_, seated, run.check)
+        backend_name = _backend_name(backend, plan.model)
+        return plan, make_backend(backend_name, plan.model, spend.seed, workers)
 
-    if chosen is Guarantee.NONE:
-        admission: dict[str, Any] = {"candidates": 0, "admitted": [], "solves": 0, "stopped": False}
-        plan = _Plan(problem, units, witness, set(range(len(units))), set())
-        backend_ = make_backend(_backend_name(backend, plan.model), plan.model, seed, workers)
-    else:
-        admission = _admit(problem, units, witness, solver, deadline)
-        plan, backend_ = solver(witness, set())
-    report_levels = [_level(plan, backend_, objective, deadline) for objective in levels]
-    assignments = _by_request(units, plan.witness)
+    admission: dict[str, Any] = {
+        "candidates": 0, "admitted": [], "solves": 0, "stopped": False, "open": 0,
+    }  # fmt: skip
+    if chosen in (Guarantee.FCFS_SEATS, Guarantee.FCFS_PARETO):
+        admission = _admit(problem, units, witness, solver, run)
+        run.report("admission", len(admission["admitted"]), None,
+                   "stopped" if admission["stopped"] else "done")  # fmt: skip
+    report_levels: list[dict[str, Any]] = []
+    plan: _Plan | None = None
+    model_size = {"variables": 0, "constraints": 0}
+    parameters: Mapping[str, Any] = {}
+    try:
+        if chosen is Guarantee.NONE:
+            plan = _Plan(problem, units, witness, set(range(len(units))), set(), run.check)
+            backend_name = _backend_name(backend, plan.model)
+            backend_ = make_backend(backend_name, plan.model, spend.seed, workers)
+        else:
+            plan, backend_ = solver(witness, set())
+        parameters = backend_.parameters
+        for n, objective in enumerate(levels):
+            report_levels.append(_level(plan, backend_, objective, run, admission, n == 0))
+        witness = plan.witness
+    except OutOfTime:
+        if plan is not None:
+            witness = plan.witness
+    model_size = (
+        {"variables": plan.model.size, "constraints": len(plan.model.constraints)}
+        if plan is not None
+        else model_size
+    )
+    if len(report_levels) < len(levels):
+        # Stopped before these levels: the witness stands, nothing is proven.
+        run.stopped_by = run.stopped_by or "time"
+        if levels[0] is Objective.SEATS and not report_levels and chosen is Guarantee.NONE:
+            _fill(problem, units, witness)
+        done = len(report_levels)
+        values = {o: _plain_value(problem, units, witness, o) for o in levels[done:]}
+        report_levels += [_level_report(o, "feasible", values[o], None, 0.0) for o in levels[done:]]
+    assignments = _by_request(units, witness)
     waitlist = tuple(r.id for r in problem.order if assignments[r.id] is None)
     stopped = admission["stopped"] or any(level["status"] != "optimal" for level in report_levels)
     report = {
         "guarantee": chosen.value,
         "objectives": [o.value for o in levels],
-        "backend": backend_.name,
+        "backend": backend_name,
         "parameters": {
-            "time_limit": time_limit,
-            "seed": seed,
+            "time_limit": spend.time_limit,
+            "work": spend.work,
+            "seed": spend.seed,
             "workers": workers,
-            **backend_.parameters,
+            "max_rank_drop": max_rank_drop,
+            **parameters,
         },
-        "model": {"variables": plan.model.size, "constraints": len(plan.model.constraints)},
+        "model": model_size,
         "admission": admission,
         "levels": report_levels,
         "stopped_early": stopped,
-        "seconds": round(time.perf_counter() - start, 4),
+        "stopped_by": run.stopped_by if stopped else None,
+        "work_spent": round(run.work_spent, 4),
+        "seconds": round(run.deadline.elapsed(), 4),
     }
-    explain: Callable[[Allocation], Mapping[str, Decision]] = explainer(base)
+    explain: Callable[[Allocation], Mapping[str, Decision]] = explainer(
+        base, _kept_out(chosen, levels, stopped)
+    )
     return Allocation(
         problem, assignments, waitlist, method="optimal", explainer=explain, report=report
     )
+
+
+def _kept_out(guarantee: Guarantee, levels: Sequence[Objective], stopped: bool) -> str:
+    """Why a unit may stay waitlisted beside a seat that fits it in the final plan."""
+    if guarantee is Guarantee.FCFS_PEOPLE:
+        return "guarantee fcfs-people seats exactly the people FCFS seats"
+    if stopped:
+        return "the optimiser stopped before it could seat it"
+    if Objective.SEATS not in levels and guarantee is Guarantee.NONE:
+        return "the objectives do not ask for more seats"
+    return "seating it would break an objective fixed before"
+
+
+def _plain_value(
+    problem: Problem, units: Sequence[_Unit], witness: Sequence[str | None], objective: Objective
+) -> int:
+    """A level's value for an assignment, counted without a model (used when none was built)."""
+    seated = [(u, s) for u, s in zip(units, witness, strict=True) if s is not None]
+    if objective is Objective.SEATS:
+        return sum(len(u.members) for u, _ in seated)
+    if objective is Objective.RANKS:
+        return sum(m.sessions.index(s) for u, s in seated for m in u.members if m.sessions)
+    if objective is Objective.CHANGES:
+        return sum(len(u.members) for u, s in zip(units, witness, strict=True) if s != u.base)
+    used: dict[str, set[str]] = {}
+    for u, s in seated:
+        used.setdefault(u.members[0].group, set()).add(s)
+    return sum(len(v) > 1 for v in used.values())

@@ -48,10 +48,13 @@ class RunOptions:
     """Settings of the policies that need more than the problem."""
 
     time_limit: float = 10.0
-    """Seconds per solve for ``optimal``."""
+    """Wall-clock safety stop per ``optimal`` call (seconds)."""
     release: Arrival | None = None
     """For ``booking``: when every group quota's unused places open to everyone
     (in the arrival unit); ``None`` keeps the scenario's own release times."""
+    work: float | None = None
+    """Deterministic work budget per ``optimal`` call (see :class:`~seatalloc.budget.Budget`):
+    set it so a loaded worker gives the same result as an idle one."""
 
 
 def _fcfs(problem: Problem, demand: Demand, seed: int, options: RunOptions) -> Allocation:
@@ -64,11 +67,11 @@ def _colleagues(problem: Problem, demand: Demand, seed: int, options: RunOptions
 
 
 def _optimal(problem: Problem, demand: Demand, seed: int, options: RunOptions) -> Allocation:
+    from seatalloc.budget import Budget
     from seatalloc.optimize import optimize_sessions
 
-    return optimize_sessions(
-        problem, guarantee="fcfs-seats", time_limit=options.time_limit, seed=seed % 2**31
-    )
+    budget = Budget(options.time_limit, options.work, seed % 2**31)
+    return optimize_sessions(problem, guarantee="fcfs-seats", budget=budget)
 
 
 def _booking(problem: Problem, demand: Demand, seed: int, options: RunOptions) -> Allocation:
