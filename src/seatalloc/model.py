@@ -271,7 +271,7 @@ class Request:
         set_id, set_group, set_role, set_arrival, set_sessions, set_party, set_attributes = (
             _REQUEST_SLOTS
         )
-        requests = []
+        requests: list[Request] = []
         append = requests.append
         for fields in zip(ids, groups, roles, arrivals, sessions, parties, strict=True):
             request = new(cls)
