@@ -14,6 +14,7 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from functools import cached_property
 from types import MappingProxyType
@@ -76,11 +77,18 @@ def _freeze_attributes(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value)) if value else _NO_ATTRIBUTES
 
 
+def _trimmed(value: str) -> str:
+    return value.strip() if isinstance(value, str) else value
+
+
 @attrs.frozen
 class Session:
-    """An occasion with a capacity; ``start`` and ``end`` are optional."""
+    """An occasion with a capacity; ``start`` and ``end`` are optional.
 
-    id: str
+    The id is trimmed of surrounding spaces, as the TOML and CSV readers trim it.
+    """
+
+    id: str = attrs.field(converter=_trimmed)
     capacity: int
     label: str | None = None
     start: datetime | None = None
@@ -181,8 +189,12 @@ def _to_preferences(value: Iterable[str] | str | None) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value,)
-    return tuple(value)
+        return (value.strip(),)
+    if isinstance(value, AbstractSet | Mapping):
+        # Unordered: its order would change with PYTHONHASHSEED. Checked in __attrs_post_init__.
+        return value  # type: ignore[return-value]
+    # Session ids are trimmed as the TOML and CSV readers trim them.
+    return tuple(s.strip() if isinstance(s, str) else s for s in value)
 
 
 @attrs.frozen
@@ -213,6 +225,11 @@ class Request:
             raise FieldError(
                 "request", self.id, "arrival", self.arrival, "must be an integer or a date-time"
             )
+        if not isinstance(self.sessions, tuple):
+            raise FieldError(
+                "request", self.id, "sessions", type(self.sessions).__name__,
+                "must be ranked (a list or tuple, best first), not an unordered set",
+            )  # fmt: skip
         for session in self.sessions:
             _check_id("request", self.id, session, "sessions")
         # The set test first: simulations build many requests, Counter is the slow part.

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from seatalloc.allocation import Allocation
 from seatalloc.cli._output import FORMATS, emit, render
+from seatalloc.errors import InputError
 from seatalloc.fcfs import allocate
-from seatalloc.io import load_requests, load_scenario
+from seatalloc.io import load_scenario
+from seatalloc.io.scenario import input_files
 from seatalloc.model import Problem
 
 __all__ = ["add_problem_arguments", "load_problem", "register", "run"]
@@ -27,9 +30,21 @@ def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_problem(args: argparse.Namespace) -> Problem:
-    """The scenario, with the requests of ``--requests`` when given."""
-    problem = load_scenario(args.scenario)
-    return problem if args.requests is None else load_requests(args.requests, problem)
+    """The scenario, with the requests of ``--requests`` instead of its own CSV when given."""
+    return load_scenario(args.scenario, requests=args.requests)
+
+
+def check_out(args: argparse.Namespace) -> None:
+    """Refuse an ``--out`` that is one of the inputs: writing it would destroy the input."""
+    if args.out is None:
+        return
+    inputs = input_files(args.scenario)
+    if args.requests is not None:
+        inputs.append(Path(args.requests).resolve())
+    if Path(args.out).resolve() in inputs:
+        raise InputError(
+            f"--out {args.out}: is an input of this command; choose another path to write to"
+        )
 
 
 def register(subparsers: Any) -> None:
@@ -72,6 +87,7 @@ def _allocate(problem: Problem, args: argparse.Namespace) -> Allocation:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_out(args)
     problem = load_problem(args)
     allocation = _allocate(problem, args)
     emit(render(allocation, args.format), args.out)

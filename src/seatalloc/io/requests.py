@@ -15,7 +15,7 @@ import operator
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from io import StringIO
 from typing import Protocol, TypeVar
 
@@ -31,10 +31,12 @@ __all__ = [
     "Located",
     "RequestRows",
     "build_checked",
+    "datetime_fault",
     "delimiter",
     "header_errors",
     "load_requests",
     "parse_arrival",
+    "parse_datetime",
     "parse_requests",
     "parse_requests_csv",
     "read_request_rows",
@@ -75,14 +77,44 @@ def delimiter(text: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
+# What an ISO 8601 date-time must look like here: a calendar date, a time of day, at most
+# microseconds (what datetime holds), an optional zone. fromisoformat alone also takes a
+# bare date (a silent midnight), week dates and longer fractions (cut: a false tie).
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?"
+)
+_FRACTION = re.compile(r".*T?[0-9]{2}:[0-9]{2}:[0-9]{2}[.,][0-9]{7,}.*")
+
+
 def parse_arrival(text: str) -> Arrival | None:
-    """An integer or an ISO 8601 date-time; ``None`` when it is neither."""
+    """An integer or an ISO 8601 date-time with a time of day; ``None`` when it is neither."""
     if _INTEGER.fullmatch(text):
         return int(text)
+    return parse_datetime(text)
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """An ISO 8601 calendar date-time with a time of day; ``None`` otherwise."""
+    if not _DATETIME.fullmatch(text):
+        return None
     try:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
+
+
+def datetime_fault(text: str) -> str:
+    """Why ``text`` is not a date-time this library reads: the end of a message."""
+    if _FRACTION.fullmatch(text):
+        return "with at most 6 fractional digits (more would be cut into a false tie)"
+    if re.fullmatch(r"[0-9]{4}-?W[0-9]{2}.*", text):
+        return "as a calendar date with a time of day (an ISO week date is not read)"
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return ""
+    return "with a time of day (a date alone would silently mean midnight)"
 
 
 def header_errors(
@@ -267,6 +299,8 @@ def _arrivals(cells: list[str]) -> list[Arrival] | None:
     """Every cell as an integer, or every cell as a date-time; ``None`` otherwise."""
     if all(map(_INTEGER.fullmatch, cells)):
         return list(map(int, cells))
+    if not all(map(_DATETIME.fullmatch, cells)):
+        return None
     try:
         return list(map(datetime.fromisoformat, cells))
     except ValueError:
@@ -291,7 +325,9 @@ def _request(
         bad("id", key, f"must be unique, already used on line {lines[key]}")
     arrival = parse_arrival(value["arrival"])
     if arrival is None:
-        bad("arrival", value["arrival"], "must be an integer or an ISO 8601 date-time")
+        fault = datetime_fault(value["arrival"])
+        expected = "must be an integer or an ISO 8601 date-time"
+        bad("arrival", value["arrival"], f"{expected} {fault}" if fault else expected)
     sessions = tuple(s.strip() for s in value["sessions"].split("|")) if value["sessions"] else ()
     if "" in sessions:
         bad("sessions", value["sessions"], "must not have an empty item between '|'")
