@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from io import StringIO
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -71,10 +71,25 @@ class RequestRows:
         return FieldError(error.kind, error.key, error.field, value, error.expected, where)
 
 
+_EXCEL_SEP = re.compile(r"sep=(.)\r?\n?")
+
+
 def delimiter(text: str) -> str:
-    """The CSV delimiter spreadsheets wrote: ``;`` when the header has more of them than ``,``."""
+    """The CSV delimiter: the one an Excel ``sep=X`` first line names, else whichever of
+    ``,``, ``;`` and tab the header line holds most of (``,`` on a tie)."""
     header = text.split("\n", 1)[0]
-    return ";" if header.count(";") > header.count(",") else ","
+    if (sep := _EXCEL_SEP.fullmatch(header + "\n")) is not None:
+        return sep.group(1)
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+def _csv_reader(text: str) -> Any:
+    """A csv.reader over ``text`` with its delimiter, past an Excel ``sep=X`` line if any."""
+    reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter(text))
+    if _EXCEL_SEP.fullmatch(text.split("\n", 1)[0] + "\n"):
+        next(reader)
+    return reader
 
 
 # What an ISO 8601 date-time must look like here: a calendar date, a time of day, at most
@@ -138,7 +153,7 @@ def header_errors(
 
 def read_request_rows(text: str, source: str = "<requests>") -> RequestRows:
     """Parse every row, collecting each bad one; no check against a problem yet."""
-    reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter(text))
+    reader = _csv_reader(text)
     try:
         header = [name.strip() for name in next(reader, [])]
     except csv.Error as error:
@@ -148,20 +163,21 @@ def read_request_rows(text: str, source: str = "<requests>") -> RequestRows:
     errors = header_errors(header, source)
     if errors:
         raise ProblemError(errors)
+    header_line = reader.line_num
     rows = _rows(reader, source)
     if text.count('"') % 2:
         raise InputError(
             f"{source}, line {_last_row_line(text)}: a quote opened on this line is never closed,"
             ' so every later line would be read into one cell; close it with " or remove it'
         )
-    first_line = reader.line_num - len(rows) + 1  # the first data row's line, when one line each
-    fast = _read_fast(header, rows, source, first_line) if first_line == 2 else None
+    one_line_each = reader.line_num - len(rows) == header_line
+    fast = _read_fast(header, rows, source, header_line + 1) if one_line_each else None
     if fast is not None:
         return fast
     requests: list[Request] = []
     lines: dict[str, int] = {}
     arrivals: dict[str, str] = {}
-    reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter(text))
+    reader = _csv_reader(text)
     next(reader)
     previous = reader.line_num
     for fields in reader:
@@ -199,8 +215,9 @@ def _rows(reader: Iterator[list[str]], source: str) -> list[list[str]]:
 
 def _last_row_line(text: str) -> int:
     """The line the last row starts on (where an unclosed quote swallows the rest)."""
-    reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter(text))
-    start = previous = 0
+    reader = _csv_reader(text)
+    start: int = reader.line_num
+    previous: int = start
     for _ in reader:
         start, previous = previous + 1, reader.line_num
     return start
