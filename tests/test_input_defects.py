@@ -202,3 +202,22 @@ def test_bulk_and_row_by_row_paths_agree_on_a_valid_file() -> None:
     assert fast.requests == slow.requests
     assert dict(fast.lines) == dict(slow.lines)
     assert Policy() == Policy()
+
+
+def test_check_reports_a_waitlist_out_of_order_or_incomplete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario, requests = files(tmp_path, HEADER + "r1,g,,1,a\nr2,g,,2,a\nr3,g,,3,a\nr4,g,,4,a\n")
+    bad = tmp_path / "a.json"
+    bad.write_text(
+        '{"assignments": {"r1": "a", "r2": null, "r3": null, "r4": null},'
+        ' "waitlist": ["r3", "r2"]}',
+        encoding="utf-8",
+    )
+    code, out, err = cli(capsys, "check", scenario, "--requests", requests, bad)
+    assert (code, err) == (1, "")
+    assert out.splitlines()[1:] == [
+        "  waitlist: the waitlist leaves out unseated request 'r4'",
+        "  waitlist: the waitlist is out of arrival order: 'r3' is listed before 'r2', "
+        "which came first",
+    ]
