@@ -210,7 +210,9 @@ def test_not_toml_names_file_and_line() -> None:
 def test_not_utf8_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("id,group\nr1,Skåne\n".encode("latin-1"))
-    with pytest.raises(InputError, match=r"latin1\.csv: not UTF-8 text \(byte 14: b'\\xe5'\)"):
+    with pytest.raises(
+        InputError, match=r"latin1\.csv: not UTF-8 text \(byte 14: b'\\xe5', line 2\)"
+    ):
         load_requests(path, workshop())
 
 

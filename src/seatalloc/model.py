@@ -10,9 +10,11 @@ from __future__ import annotations
 import enum
 import hashlib
 import operator
+import re
 from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from functools import cached_property
 from types import MappingProxyType
@@ -34,6 +36,7 @@ __all__ = [
     "Session",
     "TieBreak",
     "duplicate_errors",
+    "has_control",
     "request_errors",
 ]
 
@@ -41,9 +44,24 @@ Arrival: TypeAlias = int | datetime
 """When a request arrived: a timestamp or an integer sequence number."""
 
 
+# Control characters (C0, DEL, C1), zero-width marks and bidirectional overrides: they
+# would break a line of a file or a message, or show an id other than the one stored.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a control, zero-width or bidirectional-override character."""
+    return _CONTROL.search(text) is not None
+
+
 def _check_id(kind: str, key: object, value: object, field: str = "id") -> None:
     if not isinstance(value, str) or not value.strip():
         raise FieldError(kind, key, field, value, "must be a non-empty string")
+    if (found := _CONTROL.search(value)) is not None:
+        raise FieldError(
+            kind, key, field, value,
+            f"must not contain control characters (U+{ord(found.group()):04X})",
+        )  # fmt: skip
 
 
 def _check_count(kind: str, key: object, field: str, value: object) -> None:
@@ -59,11 +77,18 @@ def _freeze_attributes(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value)) if value else _NO_ATTRIBUTES
 
 
+def _trimmed(value: str) -> str:
+    return value.strip() if isinstance(value, str) else value
+
+
 @attrs.frozen
 class Session:
-    """An occasion with a capacity; ``start`` and ``end`` are optional."""
+    """An occasion with a capacity; ``start`` and ``end`` are optional.
 
-    id: str
+    The id is trimmed of surrounding spaces, as the TOML and CSV readers trim it.
+    """
+
+    id: str = attrs.field(converter=_trimmed)
     capacity: int
     label: str | None = None
     start: datetime | None = None
@@ -164,8 +189,12 @@ def _to_preferences(value: Iterable[str] | str | None) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value,)
-    return tuple(value)
+        return (value.strip(),)
+    if isinstance(value, AbstractSet | Mapping):
+        # Unordered: its order would change with PYTHONHASHSEED. Checked in __attrs_post_init__.
+        return value  # type: ignore[return-value]
+    # Session ids are trimmed as the TOML and CSV readers trim them.
+    return tuple(s.strip() if isinstance(s, str) else s for s in value)
 
 
 @attrs.frozen
@@ -196,6 +225,11 @@ class Request:
             raise FieldError(
                 "request", self.id, "arrival", self.arrival, "must be an integer or a date-time"
             )
+        if not isinstance(self.sessions, tuple):
+            raise FieldError(
+                "request", self.id, "sessions", type(self.sessions).__name__,
+                "must be ranked (a list or tuple, best first), not an unordered set",
+            )  # fmt: skip
         for session in self.sessions:
             _check_id("request", self.id, session, "sessions")
         # The set test first: simulations build many requests, Counter is the slow part.
@@ -239,6 +273,35 @@ class Request:
         set_attributes(request, _NO_ATTRIBUTES)
         return request
 
+    @classmethod
+    def unchecked_many(
+        cls,
+        ids: Sequence[str],
+        groups: Sequence[str],
+        roles: Sequence[str],
+        arrivals: Sequence[Arrival],
+        sessions: Sequence[tuple[str, ...]],
+        parties: Sequence[str | None],
+    ) -> list[Request]:
+        """:meth:`unchecked` for aligned columns: the bulk readers' fast path."""
+        new = object.__new__
+        set_id, set_group, set_role, set_arrival, set_sessions, set_party, set_attributes = (
+            _REQUEST_SLOTS
+        )
+        requests: list[Request] = []
+        append = requests.append
+        for fields in zip(ids, groups, roles, arrivals, sessions, parties, strict=True):
+            request = new(cls)
+            set_id(request, fields[0])
+            set_group(request, fields[1])
+            set_role(request, fields[2])
+            set_arrival(request, fields[3])
+            set_sessions(request, fields[4])
+            set_party(request, fields[5])
+            set_attributes(request, _NO_ATTRIBUTES)
+            append(request)
+        return requests
+
 
 # The slots' own setters, in field order: they bypass the frozen __setattr__ as
 # attrs's generated __init__ does. Unpacking fails loudly if a field is added.
@@ -264,6 +327,7 @@ class PartyRule(enum.Enum):
 
 
 _Choice = TypeVar("_Choice", bound=enum.Enum)
+T = TypeVar("T")
 
 
 def _policy_choice(kind: type[_Choice], field: str, value: object) -> _Choice:
@@ -310,20 +374,26 @@ class Policy:
 
 # Typed converters: a bare ``tuple`` converter leaves the constructor's argument
 # types unsolvable for mypy, so typed callers could not build a Problem at all.
-def _sessions(value: Iterable[Session]) -> tuple[Session, ...]:
+def _items(field: str, value: Iterable[T]) -> tuple[T, ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise FieldError("problem", None, field, type(value).__name__, "must be a list or tuple")
     return tuple(value)
+
+
+def _sessions(value: Iterable[Session]) -> tuple[Session, ...]:
+    return _items("sessions", value)
 
 
 def _groups(value: Iterable[Group]) -> tuple[Group, ...]:
-    return tuple(value)
+    return _items("groups", value)
 
 
 def _requests(value: Iterable[Request]) -> tuple[Request, ...]:
-    return tuple(value)
+    return _items("requests", value)
 
 
 def _quotas(value: Iterable[Quota]) -> tuple[Quota, ...]:
-    return tuple(value)
+    return _items("quotas", value)
 
 
 @attrs.frozen
@@ -392,13 +462,13 @@ class Problem:
         object.__setattr__(self, "sessions", sessions)
         object.__setattr__(self, "groups", tuple(sorted(self.groups, key=lambda g: g.id)))
         object.__setattr__(self, "quotas", tuple(sorted(self.quotas, key=lambda q: q.key)))
-        # attrgetter gives the same key as order_key for ID, at C speed.
-        key = (
-            operator.attrgetter("arrival", "id")
-            if self.policy.tie_break is TieBreak.ID
-            else self.policy.order_key
-        )
-        object.__setattr__(self, "requests", tuple(sorted(self.requests, key=key)))
+        if self.policy.tie_break is TieBreak.ID:
+            # The same order as order_key, at C speed: by id, then stably by arrival.
+            ordered = sorted(self.requests, key=operator.attrgetter("id"))
+            ordered.sort(key=operator.attrgetter("arrival"))
+        else:
+            ordered = sorted(self.requests, key=self.policy.order_key)
+        object.__setattr__(self, "requests", tuple(ordered))
 
     @cached_property
     def session_ids(self) -> tuple[str, ...]:
@@ -496,7 +566,63 @@ def duplicate_errors(kind: str, ids: Iterable[str], field: str = "id") -> Iterab
 
 
 def _problem_errors(problem: Problem) -> Iterable[FieldError]:
-    """Every cross-object error, in a stable order."""
+    """Every cross-object error, in a stable order.
+
+    Set-based checks first: when they find nothing (the common case) the
+    per-object walk that names each error is skipped, so a million requests
+    are checked at C speed. Both say the same: the walk runs whenever a
+    quick check fails.
+    """
+    if _quickly_valid(problem):
+        return
+    yield from _each_problem_error(problem)
+
+
+def _quickly_valid(problem: Problem) -> bool:
+    """Whether ``problem`` surely has no cross-object error (``False``: look closer)."""
+    requests = problem.requests
+    if (
+        not isinstance(problem.policy, Policy)
+        or not all(type(s) is Session for s in problem.sessions)
+        or not all(type(g) is Group for g in problem.groups)
+        or not all(type(q) is Quota for q in problem.quotas)
+        or (requests and set(map(type, requests)) != {Request})
+        or (problem.quotas and len({q.key for q in problem.quotas}) != len(problem.quotas))
+    ):
+        return False
+    sessions = {s.id for s in problem.sessions}
+    groups = {g.id for g in problem.groups}
+    if len(sessions) != len(problem.sessions) or len(groups) != len(problem.groups):
+        return False
+    if len({s.start.tzinfo is None for s in problem.sessions if s.start is not None}) > 1:
+        return False
+    if any(q.group is not None and q.group not in groups for q in problem.quotas):
+        return False
+    if not requests:
+        return True
+    ids = set(map(operator.attrgetter("id"), requests))
+    rankings = set(map(operator.attrgetter("sessions"), requests))
+    arrivals = list(map(operator.attrgetter("arrival"), requests))
+    kinds = set(map(type, arrivals))
+    if len(kinds) != 1 or (kinds.pop() is datetime and len(_zones(arrivals)) > 1):
+        return False
+    return (
+        len(ids) == len(requests)
+        and set(map(operator.attrgetter("group"), requests)) <= groups
+        and all(sessions.issuperset(r) for r in rankings)
+        and (
+            problem.policy.parties is not PartyRule.TOGETHER
+            or not any(map(operator.attrgetter("party"), requests))
+        )
+    )
+
+
+def _zones(arrivals: Sequence[Any]) -> set[bool]:
+    return {z is None for z in set(map(operator.attrgetter("tzinfo"), arrivals))}
+
+
+def _each_problem_error(problem: Problem) -> Iterable[FieldError]:
+    """Every cross-object error, object by object (what :func:`_problem_errors` reports)."""
     for kind, items, cls in (
         ("session", problem.sessions, Session),
         ("group", problem.groups, Group),
@@ -509,6 +635,7 @@ def _problem_errors(problem: Problem) -> Iterable[FieldError]:
                 return
     if not isinstance(problem.policy, Policy):
         yield FieldError("policy", None, "type", type(problem.policy).__name__, "must be a Policy")
+        return  # the checks below read the policy
     yield from duplicate_errors("session", (s.id for s in problem.sessions))
     yield from duplicate_errors("group", (g.id for g in problem.groups))
     yield from duplicate_errors("request", (r.id for r in problem.requests))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from seatalloc.allocation import DECISIONS, Allocation, Reason
 from seatalloc.budget import Progress
 from seatalloc.cli._output import FORMATS, emit, emit_allocation, render_allocation, table
+from seatalloc.errors import InputError
 from seatalloc.fcfs import allocate
-from seatalloc.io import load_requests, load_scenario
+from seatalloc.io import load_scenario
+from seatalloc.io.scenario import input_files
 from seatalloc.model import Problem
 
 __all__ = [
@@ -37,9 +40,21 @@ def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_problem(args: argparse.Namespace) -> Problem:
-    """The scenario, with the requests of ``--requests`` when given."""
-    problem = load_scenario(args.scenario)
-    return problem if args.requests is None else load_requests(args.requests, problem)
+    """The scenario, with the requests of ``--requests`` instead of its own CSV when given."""
+    return load_scenario(args.scenario, requests=args.requests)
+
+
+def check_out(args: argparse.Namespace) -> None:
+    """Refuse an ``--out`` that is one of the inputs: writing it would destroy the input."""
+    if args.out is None:
+        return
+    inputs = input_files(args.scenario)
+    if args.requests is not None:
+        inputs.append(Path(args.requests).resolve())
+    if Path(args.out).resolve() in inputs:
+        raise InputError(
+            f"--out {args.out}: is an input of this command; choose another path to write to"
+        )
 
 
 def register(subparsers: Any) -> None:
@@ -168,6 +183,7 @@ def render_optimiser(allocation: Allocation) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_out(args)
     problem = load_problem(args)
     allocation = _allocate(problem, args)
     if args.format == "table" and allocation.method == "optimal":

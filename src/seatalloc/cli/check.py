@@ -12,6 +12,7 @@ from seatalloc.cli.allocate import add_problem_arguments, load_problem
 from seatalloc.errors import FieldError
 from seatalloc.fairness import CHECKS, violations
 from seatalloc.io import load_allocation
+from seatalloc.waitlists import waitlist_faults
 
 __all__ = ["register", "run"]
 
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(checks) - set(CHECKS))
     if unknown or not checks:
         raise FieldError("check", None, "checks", args.checks, f"must name some of {CHECKS}")
-    found = violations(problem, allocation, checks=checks)
+    found = [f"{v.kind}: {v.message}" for v in violations(problem, allocation, checks=checks)]
+    found += [f"waitlist: {fault}" for fault in waitlist_faults(allocation)]
     seated = sum(s is not None for s in allocation.assignments.values())
     summary = (
         f"{len(problem.requests)} requests, {seated} seated, {len(allocation.waitlist)} waitlisted"
@@ -57,5 +59,5 @@ def run(args: argparse.Namespace) -> int:
     n = len(found)
     print(f"{args.allocation}: {n} violation{'s' if n != 1 else ''} ({summary})")
     for violation in found:
-        print(f"  {violation.kind}: {violation.message}")
+        print(f"  {violation}")
     return 1

@@ -20,10 +20,22 @@ import attrs
 
 from seatalloc.errors import FieldError, InputError, Where
 from seatalloc.io._files import read_text
-from seatalloc.io.requests import Located, build_checked, read_request_rows
+from seatalloc.io.requests import (
+    Located,
+    build_checked,
+    datetime_fault,
+    parse_datetime,
+    read_request_rows,
+)
 from seatalloc.model import Group, Policy, Problem, Quota, Request, Session
 
-__all__ = ["ScenarioTables", "load_scenario", "parse_scenario", "read_scenario_tables"]
+__all__ = [
+    "ScenarioTables",
+    "input_files",
+    "load_scenario",
+    "parse_scenario",
+    "read_scenario_tables",
+]
 
 _KEYS: Mapping[str, tuple[str, ...]] = {
     "scenario": ("sessions", "groups", "quotas", "policy", "requests"),
@@ -130,10 +142,7 @@ def _datetime(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value
     if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
+        return parse_datetime(value.strip())
     return None
 
 
@@ -217,6 +226,8 @@ class _Reader:
                         value = entry[name]
                         if isinstance(value, date):  # a TOML date without a time
                             expected, value = expected + " with a time of day", value.isoformat()
+                        elif isinstance(value, str) and (fault := datetime_fault(value.strip())):
+                            expected += " " + fault
                         self.error(at, _id(entry), name, value, expected)
             if any(t is None for t in times.values()):
                 self.mark_broken(at, entry)
@@ -308,17 +319,25 @@ def read_scenario_tables(text: str, source: str = "<scenario>") -> ScenarioTable
 
 
 def parse_scenario(
-    text: str, source: str = "<scenario>", base: str | os.PathLike[str] | None = None
+    text: str,
+    source: str = "<scenario>",
+    base: str | os.PathLike[str] | None = None,
+    requests_file: str | os.PathLike[str] | None = None,
 ) -> Problem:
     """The problem a scenario TOML text describes, with the requests CSV it names, if any.
 
     ``base`` is the folder a relative ``requests`` path starts from (default:
-    the folder of ``source``).
+    the folder of ``source``). ``requests_file`` replaces the CSV the scenario
+    names: that one is then not read at all.
     """
     tables = read_scenario_tables(text, source)
     readers: list[Located] = [tables]
     requests: tuple[Request, ...] = ()
-    if tables.requests is not None:
+    if requests_file is not None:
+        rows = read_request_rows(read_text(requests_file), str(requests_file))
+        readers.append(rows)
+        requests = rows.requests
+    elif tables.requests is not None:
         path = Path(base if base is not None else Path(source).parent) / tables.requests
         rows = read_request_rows(read_text(path), str(path))
         readers.append(rows)
@@ -333,6 +352,23 @@ def parse_scenario(
     )
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Problem:
-    """The problem in a scenario TOML file, with the requests CSV it names, if any."""
-    return parse_scenario(read_text(path), str(path))
+def load_scenario(
+    path: str | os.PathLike[str], requests: str | os.PathLike[str] | None = None
+) -> Problem:
+    """The problem in a scenario TOML file, with the requests CSV it names, if any.
+
+    ``requests`` is a requests CSV to read instead of the one the scenario names.
+    """
+    return parse_scenario(read_text(path), str(path), requests_file=requests)
+
+
+def input_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The scenario file and the requests CSV it names (resolved), for "never overwrite"."""
+    files = [Path(path).resolve()]
+    try:
+        named = read_scenario_tables(read_text(path), str(path)).requests
+    except (OSError, InputError):
+        return files
+    if named is not None:
+        files.append((Path(path).parent / named).resolve())
+    return files
