@@ -213,10 +213,12 @@ class _Turns:
         self.holders: list[list[str]] = [[] for _ in self.cap]
         self.turns: list[array[int]] = [array("q") for _ in self.cap]
         self.first_colleague: dict[tuple[str, str], int] = {}
-        """(group, session) to the first turn a request of the group sat there."""
+        """(group, session) to the first turn a request of the group sat there
+        (kept only under ``prefer_colleagues``, the one rule that asks)."""
         get = _seat_getter(assignments)
         sessions = problem.session_by_id
         holders, turns, first = self.holders, self.turns, self.first_colleague
+        colleagues = problem.policy.prefer_colleagues
         spends = self.spends
         for turn, unit in units_with_turns(problem):
             for request in unit:
@@ -226,7 +228,8 @@ class _Turns:
                 for c in spends(request, session):
                     holders[c].append(request.id)
                     turns[c].append(turn)
-                first.setdefault((request.group, session), turn)
+                if colleagues:
+                    first.setdefault((request.group, session), turn)
         self._counter_of: dict[tuple[str | None, Quota | None], int] | None = None
         self._limits: dict[int, Limit] = {}
 
@@ -486,8 +489,9 @@ class Allocation:
     def rosters(self) -> Mapping[str, tuple[str, ...]]:
         """Session id to its seated request ids, in arrival order."""
         rosters: dict[str, list[str]] = {s: [] for s in self.problem.session_ids}
+        get = _seat_getter(self.assignments)
         for request in self.problem.order:
-            session = self.assignments.get(request.id)
+            session = get(request.id)
             if session is not None:
                 rosters.setdefault(session, []).append(request.id)
         return MappingProxyType({s: tuple(ids) for s, ids in rosters.items()})
@@ -495,17 +499,17 @@ class Allocation:
     def metrics(self) -> dict[str, Any]:
         """Seats filled, waitlist, per-group counts, groups split, role mix (plain data)."""
         problem = self.problem
-        by_id = problem.request_by_id
+        get = _seat_getter(self.assignments)
         filled = {s: len(ids) for s, ids in self.rosters.items()}
         requested: Counter[str] = Counter(r.group for r in problem.requests)
         seated: Counter[str] = Counter()
         sessions_of: dict[str, set[str]] = {}
         role_mix: dict[str, Counter[str]] = {s: Counter() for s in problem.session_ids}
         first_choice = 0
-        for request_id, session in self.assignments.items():
+        for request in problem.order:
+            session = get(request.id)
             if session is None:
                 continue
-            request = by_id[request_id]
             seated[request.group] += 1
             sessions_of.setdefault(request.group, set()).add(session)
             role_mix[session][request.role] += 1

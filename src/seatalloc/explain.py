@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["block_phrase", "named", "sentence", "session_phrase"]
 
 _MAX_NAMED = 6
+_MAX_CACHED = 4096
 
 
 def _ordinal(n: int) -> str:
@@ -64,6 +65,8 @@ def block_phrase(allocation: Allocation, block: Shortfall, past: bool = True) ->
     key = (block.session, block.limit, block.needed, block.left, past)
     phrase = cache.get(key)
     if phrase is None:
+        if len(cache) >= _MAX_CACHED:
+            cache.clear()  # a bounded cache: an allocation of a million keeps no million phrases
         phrase = cache[key] = _block_phrase(allocation, block, past)
     return phrase
 
