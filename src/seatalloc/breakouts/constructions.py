@@ -20,6 +20,9 @@ from seatalloc.breakouts.designs import most_rounds, resolvable_plan
 
 __all__ = ["Built", "build"]
 
+# The developed shapes tried, most symmetric first.
+_SHAPES = 4
+
 
 @attrs.frozen
 class Built:
@@ -45,11 +48,15 @@ def build(instance: Instance, seed: int, work: int, stop: Callable[[], bool]) ->
     k = sizes[0]
     if any(s != k for s in sizes):
         return best
-    spent = 0
-    for shape in developed.shapes(len(sizes), k, wanted):
-        if work - spent <= 0 or stop():
-            break
-        base, used = developed.find_base(shape, seed, work - spent, stop)
+    # The shapes take turns with doubling shares (a search that restarts anyway
+    # loses nothing by being split), so one shape that admits no base round
+    # cannot eat the whole budget.
+    candidates = list(developed.shapes(len(sizes), k, wanted))[:_SHAPES]
+    spent, share, turn = 0, max(work // 64, 1), 0
+    while candidates and spent < work and not stop():
+        shape = candidates[turn % len(candidates)]
+        allowed = min(share, work - spent)
+        base, used = developed.find_base(shape, seed + turn, allowed, stop)
         spent += used
         if base is not None:
             how = (
@@ -57,6 +64,9 @@ def build(instance: Instance, seed: int, work: int, stop: Callable[[], bool]) ->
                 f"by Z_{shape.cycle} ({shape.columns} columns, {shape.fixed} fixed)"
             )
             return Built(_frozen(developed.develop(shape, base, wanted)), how, spent)
+        turn += 1
+        if turn % len(candidates) == 0:
+            share *= 2
     return attrs.evolve(best, work=spent)
 
 

@@ -242,10 +242,10 @@ def _clean_start(
 ) -> tuple[list[list[int]], int, bool]:
     """Clean rounds from constructions, extended by the golfer search, people mapped to roles.
 
-    Shares of the work: constructions at most 40 %, the extension up to 80 %
+    Shares of the work: constructions at most 60 %, the extension up to 80 %
     in all, the mapping half of what is left; the general search gets the rest.
     """
-    built = build(instance, seed, evaluations * 2 // 5, stop)
+    built = build(instance, seed, evaluations * 3 // 5, stop)
     spent = built.work
     plan = [list(t) for t in built.rounds]
     if plan:
