@@ -175,11 +175,14 @@ def plan_breakouts(
     notes: list[str] = []
     cpsat_next = _wants_cpsat(method, instance, notes)
     units = budget.work or 0.0
-    # When CP-SAT follows, the searches get a quarter of the work, CP-SAT the rest.
-    evaluations = int(units * WORK_UNIT / 4 if cpsat_next else units * WORK_UNIT)
+    # When CP-SAT follows, it gets three quarters of the work; only a quarter where
+    # constructions apply (the searches then do better at these sizes).
+    clean = golfer.applies(instance)
+    cp_share = (0.25 if clean else 0.75) if cpsat_next else 0.0
+    evaluations = int(units * (1 - cp_share) * WORK_UNIT)
     start = None
     timed_out = False
-    if golfer.applies(instance):
+    if clean:
         start, spent, timed_out = _clean_start(instance, budget.seed, evaluations, stop, notes)
         evaluations = max(0, evaluations - spent)
     found = search(instance, bound, budget.seed, evaluations, stop, start, report)
@@ -193,7 +196,7 @@ def plan_breakouts(
     if cpsat_next and not stop() and (status != "optimal" or method is Method.CPSAT):
         from seatalloc.breakouts.cpsat import solve
 
-        cp_work = units * 3 / 4
+        cp_work = units * cp_share
         solved = solve(
             instance, cp_work, seed=budget.seed, hint=assignment, wall=deadline.remaining(),
             stop=stop, progress=report,

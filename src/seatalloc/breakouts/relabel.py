@@ -19,6 +19,9 @@ from seatalloc.breakouts.model import Colleagues
 
 __all__ = ["relabel"]
 
+# Troubled people examined per step (a seeded sample when there are more).
+_SAMPLE = 6
+
 
 def relabel(
     instance: Instance,
@@ -34,8 +37,13 @@ def relabel(
     roles, groups = len(instance.roles), len(instance.groups)
     wr = 2 * rounds * n * n + 1 if instance.rules.balance_roles else 0
     sign = [{Colleagues.APART: 1, Colleagues.TOGETHER: -1}.get(c, 0) for c in instance.colleagues]
+    # Convex in the deviation (e = 1, 2, 3 cost 1, 3, 6): spreading a surplus over
+    # tables beats piling it on one, so no table ends far from its shares.
     dev = [
-        [[max(0, c - high) + max(0, low - c) for c in range(size + 1)] for low, high in bounds]
+        [
+            [(e := max(0, c - high) + max(0, low - c)) * (e + 1) // 2 for c in range(size + 1)]
+            for low, high in bounds
+        ]
         for size, bounds in zip(instance.sizes, instance.role_bounds, strict=True)
     ]
     point = list(range(n))  # point[person]
@@ -94,28 +102,50 @@ def relabel(
                 return True
         return False
 
+    def cost() -> int:
+        total = 0
+        for r in range(rounds):
+            for t in range(len(instance.sizes)):
+                total += wr * sum(dev[t][k][c] for k, c in enumerate(rc[r][t]))
+                total += sign[r] * sum(c * (c - 1) // 2 for c in gc[r][t])
+        return total
+
+    # Tabu search: each step the best swap of a troubled person (a seeded sample of
+    # them) that is not tabu, or that beats the best mapping; worse steps allowed.
+    current = best_cost = cost()
+    best_point = list(point)
     tabu = [0] * n
-    spent = iteration = 0
+    spent = iteration = stall = 0
     while spent < work and not (iteration % 32 == 0 and stop()):
         iteration += 1
         candidates = [i for i in range(n) if troubled(i)]
-        spent += n
-        if not candidates:
-            break
-        i = rng.choice(candidates)
-        best: list[int] = []
-        best_d = 0
-        for j in range(n):
-            if j == i or tabu[j] > iteration:
-                continue
-            d = delta(i, j)
-            if not best or d < best_d:
-                best, best_d = [j], d
-            elif d == best_d:
-                best.append(j)
         spent += n * rounds
-        if best and best_d <= 0:
-            j = rng.choice(best)
-            swap(i, j)
-            tabu[i] = tabu[j] = iteration + 1 + rng.randrange(max(2, n // 8))
+        if not candidates or stall > 50 * n:
+            break
+        chosen: list[tuple[int, int]] = []
+        chosen_d = 0
+        for i in rng.sample(candidates, min(_SAMPLE, len(candidates))):
+            for j in range(n):
+                if role_of[j] == role_of[i] and group_of[j] == group_of[i]:
+                    continue
+                d = delta(i, j)
+                if (tabu[i] > iteration or tabu[j] > iteration) and current + d >= best_cost:
+                    continue
+                if not chosen or d < chosen_d:
+                    chosen, chosen_d = [(i, j)], d
+                elif d == chosen_d:
+                    chosen.append((i, j))
+            spent += n * rounds
+        if not chosen:
+            stall += 1
+            continue
+        i, j = chosen[rng.randrange(len(chosen))]
+        swap(i, j)
+        current += chosen_d
+        tabu[i] = tabu[j] = iteration + 2 + rng.randrange(max(2, n // 4))
+        if current < best_cost:
+            best_cost, best_point, stall = current, list(point), 0
+        else:
+            stall += 1
+    point = best_point
     return [[tables[r][point[i]] for i in range(n)] for r in range(rounds)], spent
