@@ -21,7 +21,7 @@ from seatalloc.breakouts.designs import most_rounds, resolvable_plan
 __all__ = ["Built", "build"]
 
 # The developed shapes tried, most symmetric first.
-_SHAPES = 4
+_SHAPES = 2
 
 
 @attrs.frozen
@@ -48,25 +48,32 @@ def build(instance: Instance, seed: int, work: int, stop: Callable[[], bool]) ->
     k = sizes[0]
     if any(s != k for s in sizes):
         return best
-    # The shapes take turns with doubling shares (a search that restarts anyway
-    # loses nothing by being split), so one shape that admits no base round
-    # cannot eat the whole budget.
-    candidates = list(developed.shapes(len(sizes), k, wanted))[:_SHAPES]
-    spent, share, turn = 0, max(work // 64, 1), 0
-    while candidates and spent < work and not stop():
-        shape = candidates[turn % len(candidates)]
-        allowed = min(share, work - spent)
-        base, used = developed.find_base(shape, seed + turn, allowed, stop)
-        spent += used
-        if base is not None:
-            how = (
-                f"developed from {shape.base} base round{'s' if shape.base > 1 else ''} "
-                f"by Z_{shape.cycle} ({shape.columns} columns, {shape.fixed} fixed)"
-            )
-            return Built(_frozen(developed.develop(shape, base, wanted)), how, spent)
-        turn += 1
-        if turn % len(candidates) == 0:
-            share *= 2
+    # The shapes take turns with doubling shares, each search resumed where it
+    # stopped, so one shape that admits no base round cannot eat the whole budget.
+    shapes = list(developed.shapes(len(sizes), k, wanted))[:_SHAPES]
+    searches = [developed.base_search(shape, seed + n, stop) for n, shape in enumerate(shapes)]
+    alive = list(range(len(shapes)))
+    spent, share = 0, max(work // 64, 1)
+    while alive and spent < work:
+        for s in list(alive):
+            allowed = min(share, work - spent)
+            used = 0
+            for step, base in searches[s]:
+                used += step
+                if base is not None:
+                    shape = shapes[s]
+                    how = (
+                        f"developed from {shape.base} base round{'s' if shape.base > 1 else ''}"
+                        f" by Z_{shape.cycle} ({shape.columns} columns, {shape.fixed} fixed)"
+                    )
+                    plan = developed.develop(shape, base, wanted)
+                    return Built(_frozen(plan), how, spent + used)
+                if used >= allowed:
+                    break
+            else:
+                alive.remove(s)  # stopped by the wall clock
+            spent += used
+        share *= 2
     return attrs.evolve(best, work=spent)
 
 

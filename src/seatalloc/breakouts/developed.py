@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 
 import attrs
 
-__all__ = ["Shape", "develop", "find_base", "shapes"]
+__all__ = ["Shape", "base_search", "develop", "find_base", "shapes"]
 
 
 @attrs.frozen
@@ -221,9 +221,22 @@ def find_base(
     work: int,
     stop: Callable[[], bool] = lambda: False,
 ) -> tuple[list[list[list[int]]] | None, int]:
-    """Base rounds using each difference at most once (or ``None``), and the work spent.
+    """Base rounds using each difference at most once (or ``None``), and the work spent."""
+    spent = 0
+    for used, found in base_search(shape, seed, stop):
+        spent += used
+        if found is not None or spent >= work:
+            return found, spent
+    return None, spent
 
-    Work counts swap evaluations, each weighted by the table size (its cost).
+
+def base_search(
+    shape: Shape, seed: int, stop: Callable[[], bool] = lambda: False
+) -> Iterator[tuple[int, list[list[list[int]]] | None]]:
+    """The search, one step at a time: (work spent by the step, base rounds once found).
+
+    Work counts swap evaluations, each weighted by the table size (its cost);
+    a caller may interleave several searches and resume each where it stopped.
 
     Tabu search: a point in a colliding pair swaps with a point at another
     table of its base round (fixed points never move); ties broken by the
@@ -236,14 +249,15 @@ def find_base(
     tabu: dict[tuple[int, int, int], int] = {}
     best, stall = state.cost, 0
     patience = 200 + 20 * shape.people
-    spent, iteration = 0, 0
-    while spent < work:
+    iteration = 0
+    while True:
         iteration += 1
         if not state.cost:
-            return state.rounds, spent
+            yield 0, state.rounds
+            return
         if iteration % 32 == 0 and stop():
-            return None, spent
-        spent += shape.people * shape.k
+            return
+        spent = shape.people * shape.k
         if stall > patience:
             state = _Base(shape, _start(shape, rng))
             best, stall, tabu = state.cost, 0, {}
@@ -270,6 +284,7 @@ def find_base(
                         chosen, chosen_d = [(r, a, i, b, j)], d  # type: ignore[list-item]
                     else:
                         chosen.append((r, a, i, b, j))  # type: ignore[arg-type]
+        yield spent, None
         if not chosen:
             stall += 1
             continue
@@ -282,4 +297,3 @@ def find_base(
             best, stall = state.cost, 0
         else:
             stall += 1
-    return (state.rounds, spent) if not state.cost else (None, spent)
