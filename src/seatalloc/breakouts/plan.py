@@ -245,10 +245,10 @@ def _clean_start(
 ) -> tuple[list[list[int]], int, bool]:
     """Clean rounds from constructions, extended by the golfer search, people mapped to roles.
 
-    Shares of the work: constructions at most 60 %, the extension up to 80 %
+    Shares of the work: constructions at most 75 %, the extension up to 90 %
     in all, the mapping half of what is left; the general search gets the rest.
     """
-    built = build(instance, seed, evaluations * 3 // 5, stop)
+    built = build(instance, seed, evaluations * 3 // 4, stop)
     spent = built.work
     plan = [list(t) for t in built.rounds]
     if plan:
@@ -256,7 +256,7 @@ def _clean_start(
     timed_out = False
     if len(plan) < instance.rounds:
         grown = golfer.golfer_search(
-            instance, seed, max(0, evaluations * 4 // 5 - spent), stop, prefix=plan
+            instance, seed, max(0, evaluations * 9 // 10 - spent), stop, prefix=plan
         )
         spent += grown.work
         timed_out = grown.stopped == "time"
