@@ -12,6 +12,7 @@ Seeded, and bounded by a count of evaluated swaps.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from seatalloc.breakouts._instance import Instance
@@ -37,16 +38,18 @@ def relabel(
     roles, groups = len(instance.roles), len(instance.groups)
     wr = 2 * rounds * n * n + 1 if instance.rules.balance_roles else 0
     sign = [{Colleagues.APART: 1, Colleagues.TOGETHER: -1}.get(c, 0) for c in instance.colleagues]
-    # Convex in the deviation (e = 1, 2, 3 cost 1, 3, 6): spreading a surplus over
-    # tables beats piling it on one, so no table ends far from its shares.
     dev = [
-        [
-            [(e := max(0, c - high) + max(0, low - c)) * (e + 1) // 2 for c in range(size + 1)]
-            for low, high in bounds
-        ]
+        [[max(0, c - high) + max(0, low - c) for c in range(size + 1)] for low, high in bounds]
         for size, bounds in zip(instance.sizes, instance.role_bounds, strict=True)
     ]
-    point = list(range(n))  # point[person]
+    # Start: people sorted by role fill the points in order. Constructions number
+    # their points column by column, and two points of one column never meet, so a
+    # role filling a column never doubles up at a table.
+    share = Counter(role_of)
+    order = sorted(range(n), key=lambda i: (-share[role_of[i]], role_of[i], group_of[i], i))
+    point = [0] * n  # point[person]
+    for k, i in enumerate(order):
+        point[i] = k
     tables = [list(r) for r in plan]  # tables[r][point]
     rc = [[[0] * roles for _ in instance.sizes] for _ in range(rounds)]
     gc = [[[0] * groups for _ in instance.sizes] for _ in range(rounds)]
@@ -55,6 +58,15 @@ def relabel(
             t = tables[r][point[i]]
             rc[r][t][role_of[i]] += 1
             gc[r][t][group_of[i]] += 1
+    # lin[r][t]: the table's deviation. Its cost is convex (e = 1, 2, 3 cost 1, 3, 6),
+    # so spreading a surplus over tables beats piling it on one.
+    lin = [
+        [sum(dev[t][k][c] for k, c in enumerate(rc[r][t])) for t in range(len(instance.sizes))]
+        for r in range(rounds)
+    ]
+
+    def convex(e: int) -> int:
+        return e * (e + 1) // 2
 
     def delta(i: int, j: int) -> int:
         ki, kj, gi, gj = role_of[i], role_of[j], group_of[i], group_of[j]
@@ -66,10 +78,10 @@ def relabel(
                 continue
             if wr and ki != kj:
                 a, b, da, db = rc[r][ti], rc[r][tj], dev[ti], dev[tj]
-                d += wr * (
-                    da[ki][a[ki] - 1] - da[ki][a[ki]] + da[kj][a[kj] + 1] - da[kj][a[kj]]
-                    + db[kj][b[kj] - 1] - db[kj][b[kj]] + db[ki][b[ki] + 1] - db[ki][b[ki]]
-                )  # fmt: skip
+                ea = da[ki][a[ki] - 1] - da[ki][a[ki]] + da[kj][a[kj] + 1] - da[kj][a[kj]]
+                eb = db[kj][b[kj] - 1] - db[kj][b[kj]] + db[ki][b[ki] + 1] - db[ki][b[ki]]
+                la, lb = lin[r][ti], lin[r][tj]
+                d += wr * (convex(la + ea) - convex(la) + convex(lb + eb) - convex(lb))
             s = sign[r]
             if s and gi != gj:
                 a, b = gc[r][ti], gc[r][tj]
@@ -80,6 +92,8 @@ def relabel(
         ki, kj, gi, gj = role_of[i], role_of[j], group_of[i], group_of[j]
         for r in range(rounds):
             ti, tj = tables[r][point[i]], tables[r][point[j]]
+            if ti == tj:
+                continue
             rc[r][ti][ki] -= 1
             rc[r][ti][kj] += 1
             rc[r][tj][kj] -= 1
@@ -88,6 +102,8 @@ def relabel(
             gc[r][ti][gj] += 1
             gc[r][tj][gj] -= 1
             gc[r][tj][gi] += 1
+            for t in (ti, tj):
+                lin[r][t] = sum(dev[t][k][c] for k, c in enumerate(rc[r][t]))
         point[i], point[j] = point[j], point[i]
 
     def troubled(i: int) -> bool:
@@ -106,7 +122,7 @@ def relabel(
         total = 0
         for r in range(rounds):
             for t in range(len(instance.sizes)):
-                total += wr * sum(dev[t][k][c] for k, c in enumerate(rc[r][t]))
+                total += wr * convex(lin[r][t])
                 total += sign[r] * sum(c * (c - 1) // 2 for c in gc[r][t])
         return total
 
