@@ -162,7 +162,7 @@ def test_optimum_equals_exhaustive_search(tables, rounds, rules) -> None:
     pytest.importorskip("ortools")
     roster = small_roster()
     best = exhaustive(roster, tables, rules, rounds)
-    plan = plan_breakouts(roster, tables, rounds, rules, method="cpsat", time_limit=10)
+    plan = plan_breakouts(roster, tables, rounds, rules, method="cpsat", time_limit=120, work=10)
     assert check(roster, tables, rules, plan, rounds) == best
     assert plan.status == "optimal"
     heuristic = plan_breakouts(roster, tables, rounds, rules, method="heuristic", work=0.5)
