@@ -53,7 +53,7 @@ def register(subparsers: Any) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--work", type=float, default=None, metavar="UNITS",
-        help="deterministic work budget that decides the plan (default: time limit / 2)",
+        help="deterministic work budget that decides the plan (default: time limit / 4)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0, metavar="N")
     parser.add_argument(
