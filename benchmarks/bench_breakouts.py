@@ -92,7 +92,7 @@ def run(name: str, roster: Roster, tables: int, rounds: int, rules: Rules, args)
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=float, default=60.0, help="wall limit per call, s")
-    parser.add_argument("--work", type=float, default=None, help="work units per call")
+    parser.add_argument("--work", type=float, default=30.0, help="work units per call")
     parser.add_argument("--only", default=None, help="run only instances whose name has this")
     args = parser.parse_args()
     mixing = Rules(mixing="fewest-repeats", balance_roles=False)
