@@ -17,7 +17,7 @@ round 1 is fixed to seating them in index order.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import combinations
 from math import comb
 from typing import Any
@@ -27,6 +27,7 @@ import attrs
 from seatalloc._extras import require
 from seatalloc.breakouts._instance import Instance
 from seatalloc.breakouts.model import Colleagues, Mixing
+from seatalloc.budget import Progress
 
 __all__ = ["SolveResult", "canonical", "solve"]
 
@@ -39,8 +40,11 @@ class SolveResult:
     status: str
     """``optimal``, ``feasible``, ``infeasible`` or ``unknown`` (no plan within the time)."""
     objective: tuple[int, int, int, int, int] | None
-    bound: tuple[int, int, int, int, int]
+    bound: tuple[int, int, int, int, int] | None
+    """CP-SAT's proven lower bound; ``None`` when it proved none (status unknown)."""
     seconds: float
+    conflict: tuple[str, ...] = ()
+    """With ``infeasible``: hard rules that cannot hold together (CP-SAT's assumptions)."""
 
 
 def _classes(instance: Instance) -> list[list[int]]:
@@ -87,23 +91,165 @@ class _Weights:
         return (0, roles, colleagues - self.shift, most, repeated)
 
 
+class _Stopped(Exception):
+    """The wall-clock safety stop fired while the model was being built."""
+
+
 def solve(
     instance: Instance,
-    time_limit: float,
+    work: float,
     seed: int = 0,
     hint: Sequence[Sequence[int]] | None = None,
     workers: int = 1,
+    wall: float | None = None,
+    stop: Callable[[], bool] = lambda: False,
+    progress: Callable[[Progress], None] | None = None,
 ) -> SolveResult:
     """Solve the model; ``hint`` (e.g. the heuristic's plan) starts the search.
 
-    ``time_limit`` is in CP-SAT's deterministic time (about a second of work per
-    unit on this kind of machine): with one worker the result is repeatable.
+    ``work`` is CP-SAT's deterministic time: with one worker the result is
+    repeatable on any machine under any load. ``wall`` (seconds) and ``stop``
+    are the safety stops (building polls ``stop``); a run they cut is
+    ``unknown`` or ``feasible``, never ``optimal``. On ``infeasible``,
+    ``conflict`` names a set of hard rules that cannot hold together.
     """
     cp_model: Any = require("ortools.sat.python.cp_model", "solver", "the CP-SAT breakout model")
     started = time.perf_counter()
+    try:
+        model, x, _ = _build(cp_model, instance, False, stop)
+    except _Stopped:
+        return SolveResult(None, "unknown", None, None, time.perf_counter() - started)
     n, rounds, tables = instance.n, instance.rounds, instance.tables
+    if hint is not None:
+        for r, tables_of in enumerate(canonical(instance, hint)):
+            for i, t in enumerate(tables_of):
+                for s in range(tables):
+                    model.AddHint(x[r][i][s], int(s == t))
+    solver = _solver(cp_model, seed, workers, work, wall, started)
+    weights = _Weights(instance)
+    # A single round with mixing on: the model has no "most" variable, but a table
+    # of two or more means some pair meets once (the report counts it).
+    mixing = instance.rules.mixing is not Mixing.IGNORE
+    base = 1 if mixing and rounds == 1 and instance.sizes[0] > 1 else 0
+    callback = _Report(cp_model, progress, started) if progress is not None else None
+    code = solver.Solve(model, callback) if callback is not None else solver.Solve(model)
+    status = {
+        cp_model.OPTIMAL: "optimal",
+        cp_model.FEASIBLE: "feasible",
+        cp_model.INFEASIBLE: "infeasible",
+    }.get(code, "unknown")
+    assignment = None
+    objective = None
+    bound = None
+    if status in ("optimal", "feasible"):
+        assignment = tuple(
+            tuple(next(t for t in range(tables) if solver.Value(x[r][i][t])) for i in range(n))
+            for r in range(rounds)
+        )
+        objective = _add(weights.split(round(solver.ObjectiveValue())), base)
+        # The bound is CP-SAT's proof only when it has a plan to compare with; with
+        # status unknown it carries no proof and is not used.
+        bound = _add(weights.split(int(-(-solver.BestObjectiveBound() // 1))), base)
+        if status == "optimal":
+            bound = objective
+    conflict: tuple[str, ...] = ()
+    if status == "infeasible":
+        conflict = _conflict(cp_model, instance, seed, work, wall, started, stop)
+    return SolveResult(
+        assignment, status, objective, bound, time.perf_counter() - started, conflict
+    )
+
+
+def _solver(
+    cp_model: Any, seed: int, workers: int, work: float, wall: float | None, started: float
+) -> Any:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = max(work, 0.01)
+    if wall is not None:
+        # What is left of the wall limit after building: a safety stop only.
+        solver.parameters.max_time_in_seconds = max(wall - (time.perf_counter() - started), 0.01)
+    return solver
+
+
+class _Report:
+    """A CP-SAT solution callback that reports each plan's objective and the bound."""
+
+    def __new__(cls, cp_model: Any, progress: Callable[[Progress], None], started: float) -> Any:
+        class Callback(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+            def on_solution_callback(self) -> None:
+                progress(
+                    Progress(
+                        "cp-sat",
+                        self.ObjectiveValue(),
+                        self.BestObjectiveBound(),
+                        time.perf_counter() - started,
+                        "weighted objective",
+                    )
+                )
+
+        return Callback()
+
+
+def _conflict(
+    cp_model: Any,
+    instance: Instance,
+    seed: int,
+    work: float,
+    wall: float | None,
+    started: float,
+    stop: Callable[[], bool],
+) -> tuple[str, ...]:
+    """Hard rules that cannot hold together: CP-SAT's assumptions behind the infeasibility."""
+    try:
+        model, _, rules = _build(cp_model, instance, True, stop)
+    except _Stopped:
+        return ()
+    solver = _solver(cp_model, seed, 1, work, wall, started)
+    if solver.Solve(model) != cp_model.INFEASIBLE:
+        return ()
+    names = {lit.Index(): why for lit, why in rules}
+    return tuple(sorted(names[i] for i in solver.SufficientAssumptionsForInfeasibility()))
+
+
+def _build(
+    cp_model: Any, instance: Instance, explain: bool, stop: Callable[[], bool]
+) -> tuple[Any, list[list[list[Any]]], list[tuple[Any, str]]]:
+    """The model, its ``x`` variables and, with ``explain``, one assumption per hard rule."""
+    n, rounds, tables = instance.n, instance.rounds, instance.tables
+    names = instance.roster.ids
     rules = instance.rules
     model = cp_model.CpModel()
+    assumed: list[tuple[Any, str]] = []
+
+    def rule(why: str) -> Any:
+        lit = model.NewBoolVar(why)
+        assumed.append((lit, why))
+        return lit
+
+    pin_lit = {
+        i: rule(f"{names[i]} pinned to table {t + 1}")
+        for i, t in enumerate(instance.pin)
+        if t is not None and explain
+    }
+    together_lit = {
+        (a, b): rule(f"{names[a]} and {names[b]} must sit together")
+        for a, b in instance.together
+        if explain
+    }
+    apart_lit = {
+        (a, b): rule(f"{names[a]} and {names[b]} must sit apart")
+        for a, b in instance.apart
+        if explain
+    }
+    never_twice = explain and rules.mixing is Mixing.NEVER_TWICE
+    never_lit = rule("nobody meets twice") if never_twice else None
+
+    def add(constraint: Any, lit: Any) -> None:
+        if lit is not None:
+            constraint.OnlyEnforceIf(lit)
+
     x = [
         [[model.NewBoolVar(f"x{r}_{i}_{t}") for t in range(tables)] for i in range(n)]
         for r in range(rounds)
@@ -112,20 +258,24 @@ def solve(
     # Pair variables only for mixing; colleague pairs are counted per group and table.
     pairs = list(combinations(range(n), 2)) if mixing and rounds > 1 else []
     y: list[dict[tuple[int, int], Any]] = []
-    fixed_first = instance.interchangeable
+    # Symmetry breaking would hide which rules conflict: off when explaining.
+    fixed_first = instance.interchangeable and not explain
     for r in range(rounds):
+        if stop():
+            raise _Stopped
         xr = x[r]
         for i in range(n):
             model.AddExactlyOne(xr[i])
             pin = instance.pin[i]
             if pin is not None:
-                model.Add(xr[i][pin] == 1)
+                add(model.Add(xr[i][pin] == 1), pin_lit.get(i))
         for t, size in enumerate(instance.sizes):
             model.Add(sum(xr[i][t] for i in range(n)) == size)
-        for members in _classes(instance):
-            for k, t in enumerate(members):
-                for i in range(min(k, n)):
-                    model.Add(xr[i][t] == 0)
+        if not explain:
+            for members in _classes(instance):
+                for k, t in enumerate(members):
+                    for i in range(min(k, n)):
+                        model.Add(xr[i][t] == 0)
         if r == 0 and fixed_first:
             seat = 0
             for t, size in enumerate(instance.sizes):
@@ -134,10 +284,10 @@ def solve(
                 seat += size
         for a, b in instance.together:
             for t in range(tables):
-                model.Add(xr[a][t] == xr[b][t])
+                add(model.Add(xr[a][t] == xr[b][t]), together_lit.get((a, b)))
         for a, b in instance.apart:
             for t in range(tables):
-                model.Add(xr[a][t] + xr[b][t] <= 1)
+                add(model.Add(xr[a][t] + xr[b][t] <= 1), apart_lit.get((a, b)))
         together: dict[tuple[int, int], Any] = {}
         for a, b in pairs:
             same = model.NewBoolVar(f"y{r}_{a}_{b}")
@@ -147,6 +297,13 @@ def solve(
                 model.Add(same <= 1 + xr[a][t] - xr[b][t])
             together[a, b] = same
         y.append(together)
+    if explain:
+        # Only feasibility matters: the soft rules are left out.
+        if mixing and rounds > 1 and never_lit is not None:
+            for a, b in combinations(range(n), 2):
+                add(model.Add(sum(y[r][a, b] for r in range(rounds)) <= 1), never_lit)
+        model.AddAssumptions([lit for lit, _ in assumed])
+        return model, x, assumed
     terms: list[Any] = []
     weights = _Weights(instance)
     if rules.balance_roles:
@@ -160,6 +317,8 @@ def solve(
                     model.Add(under >= low - count)
                     terms += [weights.w1 * over, weights.w1 * under]
     for r in range(rounds):
+        if stop():
+            raise _Stopped
         sign = {Colleagues.APART: 1, Colleagues.TOGETHER: -1}.get(instance.colleagues[r], 0)
         if sign:
             terms += [sign * weights.w2 * p for p in _colleague_pairs(model, instance, x[r], r)]
@@ -176,39 +335,7 @@ def solve(
                 model.Add(meetings <= 1 + (rounds - 1) * again)
                 terms.append(again)
     model.Minimize(sum(terms))
-    if hint is not None:
-        for r, tables_of in enumerate(canonical(instance, hint)):
-            for i, t in enumerate(tables_of):
-                for s in range(tables):
-                    model.AddHint(x[r][i][s], int(s == t))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    # The limit is CP-SAT's deterministic time, so one worker gives the same plan on any
-    # machine under any load; the wall-clock cap above it only guards a very slow machine.
-    solver.parameters.max_deterministic_time = max(time_limit, 0.1)
-    solver.parameters.max_time_in_seconds = max(4 * time_limit, 1.0)
-    code = solver.Solve(model)
-    status = {
-        cp_model.OPTIMAL: "optimal",
-        cp_model.FEASIBLE: "feasible",
-        cp_model.INFEASIBLE: "infeasible",
-    }.get(code, "unknown")
-    assignment = None
-    objective = None
-    # A single round with mixing on: the model has no "most" variable, but a table
-    # of two or more means some pair meets once (the report counts it).
-    base = 1 if mixing and rounds == 1 and instance.sizes[0] > 1 else 0
-    if status in ("optimal", "feasible"):
-        assignment = tuple(
-            tuple(next(t for t in range(tables) if solver.Value(x[r][i][t])) for i in range(n))
-            for r in range(rounds)
-        )
-        objective = _add(weights.split(round(solver.ObjectiveValue())), base)
-    bound = _add(weights.split(int(-(-solver.BestObjectiveBound() // 1))), base)
-    if status == "optimal" and objective is not None:
-        bound = objective
-    return SolveResult(assignment, status, objective, bound, time.perf_counter() - started)
+    return model, x, assumed
 
 
 def _colleague_pairs(model: Any, instance: Instance, xr: list[list[Any]], r: int) -> list[Any]:

@@ -22,23 +22,23 @@ golfers, started from Triska and Musliu's greedy rounds:
   tables, the people of round 1's first table sit at tables 1, 2, ... in
   round 2 (they must part anyway), and none of them moves there.
 
-Before searching, :mod:`.designs` is asked for a plan built from a finite
-field: for ``k * q`` people at ``q`` tables of ``k`` (``q`` a prime power) it
-gives up to ``q + 1`` rounds with nobody meeting twice, at once.
+Given ``prefix`` rounds (a construction's, see :mod:`.constructions`), those
+rounds never move and the search only seats the rounds after them.
 
-Deterministic for a seed: the clock is only a safety cap, reported when it fires.
+Deterministic for a seed: the work budget counts swap evaluations; the
+wall-clock ``stop`` is only a safety stop, reported when it fires.
 """
 
 from __future__ import annotations
 
 import random
-import time
+from collections.abc import Callable, Sequence
 
 import attrs
 
 from seatalloc.breakouts._instance import Instance
-from seatalloc.breakouts.designs import resolvable_plan
 from seatalloc.breakouts.model import Mixing
+from seatalloc.budget import Progress
 
 __all__ = ["GolferResult", "applies", "golfer_search"]
 
@@ -58,15 +58,19 @@ class GolferResult:
     excess: int
     """Sum over pairs of meetings beyond the first (0: nobody meets twice)."""
     stopped: str
-    """``design`` (built by :mod:`.designs`), ``bound`` (the search reached nobody
-    meeting twice), ``iterations`` or ``time``."""
+    """``bound`` (nobody meets twice), ``work`` or ``time``."""
     iterations: int
+    work: int
+    """Swap evaluations spent."""
 
 
 def applies(instance: Instance) -> bool:
-    """Whether mixing is the only rule besides table sizes and never twice is not ruled out."""
+    """Whether meetings can be searched alone: mixing counts, never twice is not ruled out,
+    and no pin or pair rule ties anyone down (roles and colleagues are mapped afterwards)."""
     return (
-        instance.interchangeable
+        not instance.together
+        and not instance.apart
+        and all(t is None for t in instance.pin)
         and instance.rounds > 1
         and instance.rules.mixing is not Mixing.IGNORE
         and instance.sizes[0] > 1
@@ -77,16 +81,19 @@ def applies(instance: Instance) -> bool:
 class _Golfers:
     """Seats per round with meeting counts and the per-table counters a swap's cost needs."""
 
-    def __init__(self, instance: Instance) -> None:
+    def __init__(self, instance: Instance, prefix: Sequence[Sequence[int]] = ()) -> None:
         self.n, self.width, self.rounds = instance.n, instance.tables, instance.rounds
         self.sizes = instance.sizes
         first: list[int] = []
         for t, size in enumerate(self.sizes):
             first += [t] * size
-        self.first = first
-        # fixed[r]: people that never move in round r (all of round 1; round 2's first table).
-        self.fixed = [set(range(self.n))] + [set() for _ in range(self.rounds - 1)]
-        if len(set(self.sizes)) == 1 and self.sizes[0] <= self.width:
+        self.prefix = [list(tables) for tables in prefix] or [first]
+        # fixed[r]: people that never move in round r (all of the prefix; without one,
+        # round 2's first table too).
+        kept = len(self.prefix)
+        self.fixed = [set(range(self.n)) for _ in range(kept)]
+        self.fixed += [set() for _ in range(self.rounds - kept)]
+        if not prefix and len(set(self.sizes)) == 1 and self.sizes[0] <= self.width:
             self.fixed[1] = set(range(self.sizes[0]))
         self.movable = [[i for i in range(self.n) if i not in fixed] for fixed in self.fixed]
         self.table_of: list[list[int]] = []
@@ -97,11 +104,16 @@ class _Golfers:
         self.excess = 0
 
     def greedy(self, rng: random.Random) -> list[list[int]]:
-        """Round 1 in index order; each later round filled table by table with fresh faces."""
+        """The prefix (or round 1 in index order); each later round filled with fresh faces."""
         n = self.n
         meet = [0] * (n * n)
-        plan = [self.first]
-        for r in range(1, self.rounds):
+        plan = [list(t) for t in self.prefix]
+        for tables in plan:
+            for a in range(n):
+                for b in range(n):
+                    if a != b and tables[a] == tables[b]:
+                        meet[a * n + b] += 1
+        for r in range(len(plan), self.rounds):
             seats: list[list[int]] = [[] for _ in self.sizes]
             for i in sorted(self.fixed[r]):
                 seats[i].append(i)
@@ -218,44 +230,38 @@ class _Golfers:
 def golfer_search(
     instance: Instance,
     seed: int = 0,
-    time_limit: float | None = None,
-    max_iterations: int = 200_000,
+    work: int = 10**6,
+    stop: Callable[[], bool] = lambda: False,
+    prefix: Sequence[Sequence[int]] = (),
+    progress: Callable[[Progress], None] | None = None,
 ) -> GolferResult:
-    """Search for a plan where nobody meets twice; return the best plan found."""
-    started = time.perf_counter()
+    """Search for a plan where nobody meets twice, keeping ``prefix``; the best plan found.
+
+    ``work`` caps the swap evaluations (deterministic); ``stop`` is polled as a safety stop.
+    """
     rng = random.Random(seed)
-    state = _Golfers(instance)
+    state = _Golfers(instance, prefix)
     n, width = state.n, state.width
-    designed = resolvable_plan(n, state.sizes, state.rounds)
-    if designed is not None:
-        # A finite-field design seats these tables with nobody meeting twice: no search.
-        state.load(designed)
-        if not state.excess:
-            return GolferResult(
-                assignment=tuple(tuple(t) for t in designed),
-                excess=0,
-                stopped="design",
-                iterations=0,
-            )
     state.load(state.greedy(rng))
     best_excess, best = state.excess, [list(t) for t in state.table_of]
     tabu = [[0] * (n * width) for _ in range(state.rounds)]
     rounds = range(1, state.rounds)
-    stall = perturbations = iteration = 0
-    stopped = "iterations"
+    stall = perturbations = iteration = spent = 0
+    stopped = "work"
     while best_excess:
-        if iteration >= max_iterations:
+        if spent >= work:
             break
-        if (
-            time_limit is not None
-            and iteration % 128 == 0
-            and time.perf_counter() - started > time_limit
-        ):
-            stopped = "time"
-            break
+        if iteration % 128 == 0:
+            if stop():
+                stopped = "time"
+                break
+            if progress is not None and iteration % 4096 == 0:
+                progress(Progress("golfer search", best_excess, 0, detail="excess meetings"))
         iteration += 1
-        chosen = _best_move(state, rounds, tabu, iteration, best_excess, rng)
+        chosen, evaluated = _best_move(state, rounds, tabu, iteration, best_excess, rng)
+        spent += evaluated + 1
         if chosen is None or stall > _STALL:
+            spent += n * n * state.rounds  # reloading a plan
             perturbations += 1
             if perturbations > _PERTURBATIONS:
                 state.load(state.greedy(rng))
@@ -284,6 +290,7 @@ def golfer_search(
         excess=best_excess,
         stopped=stopped,
         iterations=iteration,
+        work=spent,
     )
 
 
@@ -294,16 +301,17 @@ def _best_move(
     iteration: int,
     best_excess: int,
     rng: random.Random,
-) -> tuple[int, int, int] | None:
+) -> tuple[tuple[int, int, int] | None, int]:
     """The best swap of a person in conflict that is not tabu (or beats the best plan).
 
     Ties are broken uniformly at random (reservoir sampling with the seeded rng).
+    Also returns how many swaps were evaluated (the work spent).
     """
     width, n, meet = state.width, state.n, state.meet
     aspire = best_excess - state.excess  # a tabu move is allowed when delta < aspire
     chosen: tuple[int, int, int] | None = None
     chosen_d = 0
-    ties = 0
+    ties = evaluated = 0
     for r in rounds:
         tables, members = state.table_of[r], state.members[r]
         once, twice, banned, fixed = state.once[r], state.twice[r], tabu[r], state.fixed[r]
@@ -319,6 +327,7 @@ def _best_move(
                     continue
                 join = once[pw + b] - leave
                 p_banned = banned[pw + b] > iteration
+                evaluated += len(people)
                 for q in people:
                     if q in fixed:
                         continue
@@ -334,7 +343,7 @@ def _best_move(
                         ties += 1
                         if rng.randrange(ties) == 0:
                             chosen = (r, p, q)
-    return chosen
+    return chosen, evaluated
 
 
 def _perturb(state: _Golfers, rng: random.Random, rounds: range) -> None:

@@ -7,22 +7,21 @@ meetings: zero exactly when nobody meets twice, and convex, so it spreads
 repeats out (which keeps the most meetings of any pair low).
 
 Moves swap two people at different tables in one round, so table sizes always
-hold; pinned people never move. Deterministic for a seed: the clock is only a
-safety cap, and the report says when it stopped the search.
+hold; pinned people never move. Deterministic for a seed: the work budget
+counts swap evaluations; the clock is only a safety stop, reported when it fires.
 """
 
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from math import comb
 
 import attrs
 
-from seatalloc.breakouts import golfer
 from seatalloc.breakouts._instance import Instance, components
 from seatalloc.breakouts.model import Colleagues, Mixing
+from seatalloc.budget import Progress
 
 __all__ = ["SearchResult", "search"]
 
@@ -33,13 +32,14 @@ _SAMPLE = 48
 
 @attrs.frozen
 class SearchResult:
-    """A plan, why the search stopped, and how long it took."""
+    """A plan, why the search stopped, and the work it spent."""
 
     assignment: tuple[tuple[int, ...], ...]
     stopped: str
-    """``bound`` (reached the lower bound: optimal), ``iterations`` or ``time``."""
+    """``bound`` (reached the lower bound: optimal), ``work`` or ``time``."""
     iterations: int
-    seconds: float
+    work: int
+    """Swap evaluations spent."""
 
 
 class _State:
@@ -321,41 +321,21 @@ def search(
     instance: Instance,
     target: tuple[int, int, int, int, int],
     seed: int = 0,
-    time_limit: float | None = None,
-    max_iterations: int = 200_000,
+    work: int = 10**6,
+    stop: Callable[[], bool] = lambda: False,
+    start: Sequence[Sequence[int]] | None = None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> SearchResult:
-    """Construct a plan, then improve it by tabu search until it reaches ``target``.
+    """Improve ``start`` (or a greedy plan) by tabu search until it reaches ``target``.
 
     ``target`` is a lower bound on the objective; reaching it proves the plan
     optimal. Stuck for a while, the search restarts from the best plan with a
-    few random swaps. When mixing is the only rule, :mod:`.golfer` searches first.
+    few random swaps. ``work`` caps the swap evaluations (deterministic);
+    ``stop`` is the wall-clock safety stop.
     """
-    started = time.perf_counter()
-    start: list[list[int]] | None = None
-    if golfer.applies(instance):
-        # Mixing is the only rule: the dedicated search first. Never twice is all
-        # it can offer; with fewest repeats, half the budget, then the general
-        # search polishes its best plan (most meetings first, then repeats).
-        hard = instance.rules.mixing is Mixing.NEVER_TWICE
-        share = 1.0 if hard else 0.5
-        found = golfer.golfer_search(
-            instance, seed=seed, max_iterations=int(max_iterations * share),
-            time_limit=None if time_limit is None else time_limit * share,
-        )  # fmt: skip
-        if found.excess == 0 or hard:
-            return SearchResult(
-                assignment=found.assignment,
-                stopped=found.stopped,
-                iterations=found.iterations,
-                seconds=time.perf_counter() - started,
-            )
-        start = [list(t) for t in found.assignment]
-        max_iterations -= found.iterations
-        if time_limit is not None:
-            time_limit -= time.perf_counter() - started
     rng = random.Random(seed)
     state = _State(instance, target)
-    first = _construct(state, rng) if start is None else start
+    first = _construct(state, rng) if start is None else [list(t) for t in start]
     state.load(first)
     best_total, best = state.total, [list(t) for t in state.table_of]
     # Symmetry breaking: when people differ only by id, any first round is as
@@ -366,21 +346,20 @@ def search(
     # tabu[r][i * T + t]: until which iteration i may not return to table t in round r.
     tabu = [[0] * (n * width) for _ in range(instance.rounds)]
     stall_limit = 200 + 20 * n
-    stall = 0
-    iteration = 0
-    stopped = "iterations"
-    while iteration < max_iterations:
+    stall = iteration = spent = 0
+    stopped = "work"
+    while spent < work:
         if state.total <= state.target:
             stopped = "bound"
             break
-        if (
-            time_limit is not None
-            and iteration % 64 == 0
-            and time.perf_counter() - started > time_limit
-        ):
-            stopped = "time"
-            break
+        if iteration % 64 == 0:
+            if stop():
+                stopped = "time"
+                break
+            if progress is not None and iteration % 1024 == 0:
+                progress(Progress("tabu search", best_total, state.target, detail="weighted cost"))
         iteration += 1
+        spent += n * instance.rounds  # finding the people in trouble
         candidates = [(r, p) for r in rounds for p in state.troubled(r)]
         if len(candidates) > _SAMPLE:
             candidates = rng.sample(candidates, _SAMPLE)
@@ -392,7 +371,9 @@ def search(
             a = tables[p]
             banned = tabu[r]
             p_banned = p * width
-            for d, q in state.moves(r, p):
+            moves = state.moves(r, p)
+            spent += len(moves)
+            for d, q in moves:
                 b = tables[q]
                 if (
                     banned[p_banned + b] > iteration or banned[q * width + a] > iteration
@@ -405,6 +386,7 @@ def search(
                     if rng.randrange(ties) == 0:
                         chosen = (r, p, q)
         if chosen is None or stall > stall_limit:
+            spent += n * n * instance.rounds  # reloading the best plan
             _perturb(state, best, rng, rounds)
             tabu = [[0] * (n * width) for _ in range(instance.rounds)]
             stall = 0
@@ -420,11 +402,10 @@ def search(
             stall = 0
         else:
             stall += 1
+    if best_total <= state.target:
+        stopped = "bound"
     return SearchResult(
-        assignment=tuple(tuple(t) for t in best),
-        stopped=stopped,
-        iterations=iteration,
-        seconds=time.perf_counter() - started,
+        assignment=tuple(tuple(t) for t in best), stopped=stopped, iterations=iteration, work=spent
     )
 
 

@@ -185,7 +185,7 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
                 f"total deviation {quality.role_deviation} from the proportional shares "
                 f"({found}); the hard rules leave no balanced plan"
                 if proven
-                else f"total deviation {quality.role_deviation} ({found})",
+                else f"total deviation {quality.role_deviation} ({found} within the budget)",
             )
         )
     biggest = max(range(len(names)), key=lambda g: instance.group_sizes[g])
@@ -205,13 +205,14 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
                     f"at most {whole} whole group{'s' if whole != 1 else ''} of {big}, and "
                     "a group split over tables keeps fewer pairs together"
                 )
+            elif proven:
+                # Proven optimal: the rules ranked before colleagues (hard rules, then
+                # roles) leave no plan with more. Which of them binds is not established.
+                why = "the rules ranked before it (hard rules, then roles) allow no more"
             else:
-                # The table sizes alone allow more: what held the plan back is a rule
-                # ranked before colleagues, or the search (the status says which is proven).
                 why = (
-                    "roles are balanced first, which limits which colleagues can share a table"
-                    if instance.rules.balance_roles
-                    else "the hard rules and the search left no plan with more"
+                    f"the table sizes allow up to {instance.most_colleague_pairs}; "
+                    "more were not found within the budget"
                 )
             out.append(
                 NotMet(
@@ -221,12 +222,15 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
                 )
             )
         if rq.colleagues is Colleagues.APART and rq.colleague_pairs:
-            why = (
-                f"group {names[biggest]!r} has {big} members but there are only "
-                f"{instance.tables} tables"
-                if big > instance.tables
-                else "the other rules put colleagues together"
-            )
+            if big > instance.tables:
+                why = (
+                    f"group {names[biggest]!r} has {big} members but there are only "
+                    f"{instance.tables} tables"
+                )
+            elif proven:
+                why = "the rules ranked before it (hard rules, then roles) allow no fewer"
+            else:
+                why = "fewer were not found within the budget"
             out.append(
                 NotMet(
                     f"colleagues apart (round {r})",
@@ -238,10 +242,15 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
         together = [str(rq.round) for rq in quality.rounds if rq.colleagues is Colleagues.TOGETHER]
         if obstacle is not None:
             why = obstacle
-        elif len(together) > 1:
-            why = f"colleagues sit together in rounds {', '.join(together)}"
-        else:
+        elif proven and len(together) > 1:
+            why = (
+                "the rules ranked above mixing allow no fewer (colleagues sit together "
+                f"in rounds {', '.join(together)})"
+            )
+        elif proven:
             why = "the rules ranked above mixing (roles, colleagues) allow no fewer"
+        else:
+            why = "fewer were not found within the budget"
         out.append(
             NotMet(
                 "no pair meets twice",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from seatalloc.breakouts import (
@@ -14,6 +15,7 @@ from seatalloc.breakouts import (
     plan_breakouts,
     read_roster,
 )
+from seatalloc.budget import Budget, Progress
 from seatalloc.errors import FieldError
 
 __all__ = ["register", "render_plan", "run"]
@@ -45,9 +47,58 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--method", choices=("auto", "heuristic", "cpsat"), default="auto")
     parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument("--time-limit", type=float, default=10.0, metavar="S")
+    parser.add_argument(
+        "--time-limit", type=float, default=10.0, metavar="S",
+        help="wall-clock safety stop for the whole run, seconds > 0 (default: 10)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--work", type=float, default=None, metavar="UNITS",
+        help="deterministic work budget that decides the plan (default: time limit / 4)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--pin", action="append", default=[], metavar="ID=TABLE",
+        help="seat ID at TABLE (1-based) in every round; repeatable",
+    )  # fmt: skip
+    parser.add_argument(
+        "--together", action="append", default=[], metavar="ID,ID",
+        help="two people who must share a table in every round; repeatable",
+    )  # fmt: skip
+    parser.add_argument(
+        "--apart", action="append", default=[], metavar="ID,ID",
+        help="two people who must never share a table; repeatable",
+    )  # fmt: skip
     parser.set_defaults(func=run)
+
+
+def _pins(values: list[str]) -> dict[str, int]:
+    pins = {}
+    for value in values:
+        who, _, table = value.partition("=")
+        if not who.strip() or not table.strip().isdigit() or int(table) < 1:
+            raise FieldError("breakouts", None, "--pin", value, "must be ID=TABLE, TABLE >= 1")
+        pins[who.strip()] = int(table) - 1
+    return pins
+
+
+def _pairs(option: str, values: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        items = [v.strip() for v in value.split(",")]
+        if len(items) != 2 or not all(items):
+            raise FieldError("breakouts", None, option, value, "must be two ids: ID,ID")
+        pairs.append((items[0], items[1]))
+    return pairs
+
+
+def _progress_line(item: Progress) -> None:
+    """One updating line on stderr: phase, best so far and bound."""
+    best = "-" if item.best is None else f"{item.best:g}"
+    bound = "-" if item.bound is None else f"{item.bound:g}"
+    sys.stderr.write(
+        f"\r{item.elapsed:6.1f} s  {item.phase}: best {best}, bound {bound} ({item.detail})\x1b[K"
+    )
+    sys.stderr.flush()
 
 
 def _roster(args: argparse.Namespace) -> Roster:
@@ -72,11 +123,22 @@ def run(args: argparse.Namespace) -> int:
         raise FieldError(
             "breakouts", None, "--colleagues", args.colleagues, "must be together, apart or any"
         ) from None
-    rules = Rules(balance_roles=args.roles == "balanced", colleagues=colleagues, mixing=args.mixing)
-    plan = plan_breakouts(
-        _roster(args), args.tables, args.rounds, rules,
-        method=args.method, time_limit=args.time_limit, seed=args.seed,
+    rules = Rules(
+        balance_roles=args.roles == "balanced", colleagues=colleagues, mixing=args.mixing,
+        pinned=_pins(args.pin), together=_pairs("--together", args.together),
+        apart=_pairs("--apart", args.apart),
     )  # fmt: skip
+    budget = Budget(time_limit=args.time_limit, work=args.work, seed=args.seed)
+    live = sys.stderr.isatty()
+    try:
+        plan = plan_breakouts(
+            _roster(args), args.tables, args.rounds, rules, method=args.method, budget=budget,
+            progress=_progress_line if live else None,
+        )  # fmt: skip
+    finally:
+        if live:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
     print(plan.to_json() if args.format == "json" else render_plan(plan))
     return 1 if plan.quality.violations else 0
 
@@ -93,7 +155,8 @@ def render_plan(plan: BreakoutPlan) -> str:
     q = plan.quality
     lines += [
         "",
-        f"method {plan.method}, status {plan.status}, {plan.seconds:.2f} s, seed {plan.seed}",
+        f"method {plan.method}, status {plan.status}, stopped by {plan.stopped}, "
+        f"{plan.seconds:.2f} s, seed {plan.seed}",
         f"objective {list(q.objective)}, bound {list(plan.bound)}",
         f"role deviation {q.role_deviation}; most meetings of a pair {q.max_meetings}; "
         f"repeated pairs {len(q.repeated_pairs)}",

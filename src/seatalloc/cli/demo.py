@@ -34,7 +34,7 @@ __all__ = [
 
 _MOVES_SHOWN = 8
 _TABLE_SIZE = 4
-_DEMO_ITERATIONS = 2_000
+_DEMO_WORK = 2.0
 _DEMO_TIME_LIMIT = 20.0
 """Breakout tables of about four: room for every role to speak."""
 
@@ -136,7 +136,7 @@ def plan_demo_breakouts(allocation: Allocation, seed: int) -> Mapping[str, Break
             # The heuristic's start (bounded by iterations), then CP-SAT proves or improves
             # it within a deterministic budget: the same tables for the seed on any machine.
             # Without OR-Tools the heuristic's plan stands.
-            max_iterations=_DEMO_ITERATIONS,
+            work=_DEMO_WORK,
             time_limit=_DEMO_TIME_LIMIT,
             seed=seed,
         )

@@ -1,0 +1,209 @@
+"""Breakouts under one budget: honest status, limits that hold, the same plan under load,
+constructions verified pair by pair, conflicts named, the CLI's new options."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import multiprocessing
+import time
+from collections import Counter
+
+import pytest
+
+from seatalloc.breakouts import InfeasibleError, Participant, Roster, Rules, plan_breakouts
+from seatalloc.budget import Budget, Progress
+from seatalloc.cli import main
+from seatalloc.errors import FieldError
+
+
+def workshop() -> Roster:
+    """28 people, 10 organisations of 4,4,3,3,3,3,2,2,2,2, five roles of 6,6,6,5,5."""
+    people, k = [], 0
+    for g, size in enumerate((4, 4, 3, 3, 3, 3, 2, 2, 2, 2)):
+        for _ in range(size):
+            people.append(Participant(f"p{k:02d}", f"org{g}", f"r{k % 5}"))
+            k += 1
+    return Roster(people)
+
+
+def anonymous(n: int) -> Roster:
+    return Roster(Participant(f"g{i:02d}", "all") for i in range(n))
+
+
+def most_meetings(plan) -> int:  # type: ignore[no-untyped-def]
+    meetings: Counter[frozenset[str]] = Counter()
+    for tables in plan.rounds:
+        for table in tables:
+            meetings.update(frozenset(p) for p in itertools.combinations(table, 2))
+    return max(meetings.values())
+
+
+PROVEN_WORDS = ("proven", "optimal")
+
+
+def test_reproducer_is_not_called_optimal_unless_proven() -> None:
+    """The issue's reproducer: a cut CP-SAT run (status unknown) proves nothing."""
+    rules = Rules(colleagues=("together", "apart"), mixing="never-twice")
+    plan = plan_breakouts(workshop(), 7, 2, rules, time_limit=0.4)
+    text = " ".join(f"{item.rule} {item.why}" for item in plan.not_met)
+    if plan.status != "optimal":
+        assert not any(word in text.replace("not proven", "") for word in PROVEN_WORDS)
+        assert "roles are balanced first" not in text
+    else:
+        assert tuple(plan.quality.objective) == tuple(plan.bound)
+
+
+def test_unknown_cpsat_run_gives_no_bound() -> None:
+    pytest.importorskip("ortools")
+    from seatalloc.breakouts._instance import compile_instance
+    from seatalloc.breakouts.cpsat import solve
+
+    rules = Rules(colleagues=("together", "apart"), mixing="never-twice")
+    instance = compile_instance(workshop(), 7, 2, rules)
+    solved = solve(instance, work=0.001)
+    if solved.status == "unknown":
+        assert solved.bound is None and solved.assignment is None
+    else:
+        assert solved.bound is not None and solved.objective is not None
+        assert solved.bound <= solved.objective
+
+
+@pytest.mark.parametrize("limit", [0, -1, float("nan")])
+def test_zero_negative_or_nan_limits_are_errors(limit: float) -> None:
+    with pytest.raises(FieldError):
+        plan_breakouts(anonymous(8), 2, 2, time_limit=limit)
+    with pytest.raises(FieldError):
+        plan_breakouts(anonymous(8), 2, 2, work=limit)
+    assert main(["breakouts", "x.csv", "--tables", "2", "--time-limit", str(limit)]) == 2
+
+
+def test_budget_and_shortcuts_are_not_mixed() -> None:
+    with pytest.raises(FieldError, match="budget"):
+        plan_breakouts(anonymous(8), 2, 2, budget=Budget(time_limit=1), seed=3)
+
+
+def test_wall_limit_holds_with_a_large_work_budget() -> None:
+    """The wall limit covers the whole call: within 10 % + 1 s even when work asks for more."""
+    rules = Rules(colleagues=("together",) + ("apart",) * 5, mixing="fewest-repeats")
+    started = time.monotonic()
+    plan = plan_breakouts(workshop(), 4, 6, rules, budget=Budget(time_limit=1.0, work=1000))
+    assert time.monotonic() - started <= 1.0 * 1.1 + 1
+    assert plan.stopped == "time limit" and plan.status != "optimal"
+
+
+def _busy(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_same_seed_same_plan_under_cpu_load() -> None:
+    """Work decides the plan: a busy process beside it changes nothing."""
+    rules = Rules(colleagues=("together", "apart", "apart"), mixing="fewest-repeats")
+    budget = Budget(time_limit=60, work=0.3, seed=5)
+    idle = plan_breakouts(workshop(), 7, 3, rules, method="heuristic", budget=budget)
+    hogs = [multiprocessing.Process(target=_busy, args=(30,)) for _ in range(2)]
+    for hog in hogs:
+        hog.start()
+    try:
+        loaded = plan_breakouts(workshop(), 7, 3, rules, method="heuristic", budget=budget)
+    finally:
+        for hog in hogs:
+            hog.terminate()
+            hog.join()
+    assert idle.stopped == loaded.stopped != "time limit"
+    assert loaded.rounds == idle.rounds
+
+
+def test_progress_reports_the_best_and_bound() -> None:
+    seen: list[Progress] = []
+    rules = Rules(colleagues=("together", "apart", "apart"), mixing="fewest-repeats")
+    plan_breakouts(workshop(), 4, 3, rules, method="heuristic", work=1, progress=seen.append)
+    assert seen and all(p.best is not None and p.bound is not None for p in seen)
+    assert all(p.best >= p.bound for p in seen if p.phase == "tabu search")  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("tables", "size", "rounds"),
+    [(5, 3, 7), (6, 3, 8), (10, 3, 14), (7, 4, 9)],
+)
+def test_known_designs_are_reached(tables: int, size: int, rounds: int) -> None:
+    """Kirkman 15, nearly Kirkman 18 and 30, and a resolvable 2-(28,4,1): nobody meets twice."""
+    roster = anonymous(tables * size)
+    rules = Rules(mixing="never-twice", balance_roles=False)
+    plan = plan_breakouts(
+        roster, tables, rounds, rules, method="heuristic", work=40, time_limit=120
+    )
+    assert most_meetings(plan) == 1
+    assert all(sorted(map(len, r)) == [size] * tables for r in plan.rounds)
+    assert plan.status == "optimal"
+
+
+def test_built_rounds_are_kept_and_extended() -> None:
+    """32 people at 8 tables x 10 rounds: the design's 9 rounds plus one, 16 repeats."""
+    rules = Rules(mixing="fewest-repeats", balance_roles=False)
+    plan = plan_breakouts(anonymous(32), 8, 10, rules, method="heuristic", work=2)
+    assert most_meetings(plan) == 2
+    assert len(plan.quality.repeated_pairs) <= 16
+
+
+def test_developed_rounds_repeat_no_pair() -> None:
+    """Each shape's base rounds, developed, checked pair by pair (not by the module's count)."""
+    from seatalloc.breakouts.developed import develop, find_base, shapes
+
+    for tables, k, rounds in [(5, 3, 7), (6, 3, 8), (4, 3, 5)]:
+        for shape in list(shapes(tables, k, rounds))[:2]:
+            base, _ = find_base(shape, 0, 5_000_000)
+            if base is None:
+                continue
+            plan = develop(shape, base, shape.rounds)
+            meetings: Counter[tuple[int, int]] = Counter()
+            for table_of in plan:
+                assert sorted(Counter(table_of).values()) == [k] * tables
+                for a, b in itertools.combinations(range(shape.people), 2):
+                    meetings[a, b] += table_of[a] == table_of[b]
+            assert max(meetings.values()) == 1
+
+
+def test_many_people_roles_balanced_over_six_rounds() -> None:
+    roles = ("a", "b", "c", "d")
+    roster = Roster(Participant(f"p{i:03d}", f"org{i % 40}", roles[i % 4]) for i in range(200))
+    plan = plan_breakouts(roster, 20, 6, Rules(mixing="never-twice"), work=20, time_limit=120)
+    assert most_meetings(plan) == 1
+    assert plan.quality.role_deviation <= 1
+
+
+def test_solver_impossibility_names_the_rules_in_conflict() -> None:
+    pytest.importorskip("ortools")
+    roster = anonymous(6)
+    rules = Rules(
+        pinned={"g00": 0, "g01": 1},
+        together=[("g02", "g00")],
+        apart=[("g02", "g03"), ("g03", "g01"), ("g03", "g04"), ("g03", "g05")],
+        mixing="ignore",
+        balance_roles=False,
+    )
+    # g03 can sit at neither table: with g00/g02 (apart from g02) or g01 (apart).
+    with pytest.raises(InfeasibleError) as caught:
+        plan_breakouts(roster, 2, 1, rules, method="cpsat", work=5)
+    text = str(caught.value)
+    assert "g03" in text and "must sit apart" in text
+
+
+def test_cli_pins_pairs_and_work(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "r.csv"
+    path.write_text("id,group,role\n" + "".join(f"p{i},g{i % 3},r{i % 2}\n" for i in range(8)))
+    code = main([
+        "breakouts", str(path), "--tables", "2", "--rounds", "2", "--method", "heuristic",
+        "--pin", "p0=2", "--together", "p1,p2", "--apart", "p3,p4", "--work", "0.2",
+        "--seed", "4", "--format", "json",
+    ])  # fmt: skip
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    for tables in data["rounds"]:
+        assert "p0" in tables[1]
+        assert any({"p1", "p2"} <= set(t) for t in tables)
+        assert not any({"p3", "p4"} <= set(t) for t in tables)
+    assert data["report"]["seed"] == 4
+    assert main(["breakouts", str(path), "--tables", "2", "--pin", "p0=0"]) == 2
