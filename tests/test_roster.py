@@ -103,7 +103,7 @@ def test_breakout_table_cards_list_every_seated_person_once_per_round(course: Pa
     plans = {
         s: plan_breakouts(
             Roster.from_allocation(allocation, s), tables=2, rounds=2, seed=1, max_iterations=200
-        )  # fmt: skip
+        )
         for s in allocation.problem.session_ids
     }
     page = roster_html(allocation, ("name",), breakouts=plans)
