@@ -232,9 +232,9 @@ def plot_allocation(allocation: Allocation, path: str | os.PathLike[str]) -> Pat
     for request_id, session in allocation.assignments.items():
         if session is not None:
             count[session, problem.request_by_id[request_id].group] += 1
-    width = max(9.0, 4.0 + 0.35 * len(groups))
-    figure = _figure(path, "plotting an allocation", width, 4.6)
-    left, right = figure.subplots(1, 2, width_ratios=(max(len(sessions), 2), max(len(groups), 2)))
+    width = max(10.0, 6.0 + 0.35 * len(groups))
+    figure = _figure(path, "plotting an allocation", width, 5.2)
+    left, right = figure.subplots(1, 2, width_ratios=(len(sessions) + 3, max(len(groups), 2)))
     colours = dict(zip(groups, _colours(len(groups)), strict=True))
     base = [0] * len(sessions)
     for g in groups:
@@ -245,7 +245,7 @@ def plot_allocation(allocation: Allocation, path: str | os.PathLike[str]) -> Pat
     left.bar(sessions, capacities, fill=False, edgecolor="black", linewidth=1.5,
              label="capacity", gid="capacity")  # fmt: skip
     left.set_ylabel("seats")
-    left.set_title("Sessions: seated by group, capacity outlined")
+    left.set_title("Sessions: by group,\ncapacity outlined")
     session_colours = dict(zip(sessions, _colours(len(sessions)), strict=True))
     below = [0] * len(groups)
     for s in sessions:
@@ -257,14 +257,17 @@ def plot_allocation(allocation: Allocation, path: str | os.PathLike[str]) -> Pat
     earmarks = [(i, q) for i, q in earmarks if q < sum(capacities)]
     if earmarks:
         right.scatter([i for i, _ in earmarks], [q for _, q in earmarks], marker="_", s=300,
-                      color="black", linewidths=2, zorder=3, label="earmark (quota)",
-                      gid="earmarks")  # fmt: skip
+                      color="black", linewidths=2.5, zorder=3, label="earmark (quota)",
+                      gid="earmarks", clip_on=False)  # fmt: skip
+        right.set_ylim(0, max([*below, *(q for _, q in earmarks)]) + 1)
     right.set_ylabel("seats")
-    right.set_title("Groups: seated by session, earmark marked")
+    right.set_title("Groups: by session, earmark marked")
     right.tick_params(axis="x", labelrotation=60)
     for label in right.get_xticklabels():
         label.set_horizontalalignment("right")
-    figure.legend(*_legend(left, right), loc="outside right upper", fontsize="small")
+    figure.legend(*_legend(left), loc="outside right upper", fontsize="x-small", title="group")
+    right.legend(loc="upper left", bbox_to_anchor=(0.0, -0.32), ncols=len(sessions) + 1,
+                 fontsize="small", frameon=False)  # fmt: skip
     waiting = len(allocation.waitlist)
     figure.suptitle(f"Allocation ({allocation.method}): {sum(base)} seated, {waiting} waitlisted")
     figure.savefig(path)
