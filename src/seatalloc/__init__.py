@@ -5,6 +5,9 @@ parties and ranked preferences; batch or online; optional OR-Tools
 optimisers; demand simulation and fairness checks.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from seatalloc.allocation import Allocation, Decision, Reason, Status
 from seatalloc.booking import Ledger, PromotionMode
 from seatalloc.breakouts import BreakoutPlan, plan_breakouts, plan_sessions
@@ -39,6 +42,12 @@ from seatalloc.model import (
 )
 from seatalloc.optimize import Guarantee, Objective, optimize_sessions
 from seatalloc.simulate import SimulationResult, simulate, sweep
+
+try:
+    __version__ = _version("seatalloc")
+    """The installed distribution's version (from its metadata, so it has one source)."""
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Allocation",

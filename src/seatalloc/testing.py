@@ -1,7 +1,11 @@
 """Hypothesis strategies that generate valid seatalloc problems, for your own tests.
 
-Needs the ``test`` extra (hypothesis); ``import seatalloc`` never imports
-this module. Pair it with :mod:`seatalloc.fairness`::
+Needs the light ``testing`` extra (hypothesis only): ``pip install
+'seatalloc[testing]'``; without it, importing this module raises
+:class:`~seatalloc.errors.MissingExtraError` naming that install.
+``import seatalloc`` never imports this module. Importing it registers
+:func:`problems` for ``st.from_type(Problem)``. Pair it with
+:mod:`seatalloc.fairness`, or the ``assert_fair`` fixture of seatalloc's pytest plugin::
 
     @given(problems(tight=True, quotas=True))
     def test_fair(problem):
@@ -17,9 +21,14 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import attrs
-from hypothesis import strategies as st
 
-from seatalloc.model import (
+from seatalloc._extras import require
+
+require("hypothesis", "testing", "seatalloc.testing (hypothesis strategies)")
+
+from hypothesis import strategies as st  # noqa: E402
+
+from seatalloc.model import (  # noqa: E402
     Arrival,
     Group,
     PartyRule,
@@ -181,3 +190,7 @@ def assignments(problem: Problem) -> st.SearchStrategy[dict[str, str | None]]:
     """
     choices = st.sampled_from((None, *problem.session_ids))
     return st.fixed_dictionaries({r.id: choices for r in problem.requests})
+
+
+st.register_type_strategy(Problem, problems())
+st.register_type_strategy(Policy, policies())

@@ -12,12 +12,13 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+import seatalloc
 from seatalloc.errors import SeatallocError
 
 __all__ = ["main"]
 
 # Sub-command modules, in the order ``--help`` lists them.
-COMMANDS = ("demo", "allocate", "check", "breakouts", "ledger", "simulate")
+COMMANDS = ("init", "demo", "allocate", "check", "breakouts", "ledger", "simulate")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seatalloc", description="Capacity-constrained seat allocation."
     )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {seatalloc.__version__}",
+        help="print the installed version and exit",
+    )  # fmt: skip
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"seatalloc.cli.{name}").register(subparsers)

@@ -13,8 +13,10 @@ from seatalloc.cli._output import FORMATS, emit, emit_allocation, render_allocat
 from seatalloc.errors import InputError
 from seatalloc.fcfs import allocate
 from seatalloc.io import load_scenario
+from seatalloc.io.roster import check_columns, roster_csv, roster_html, write_roster_xlsx
 from seatalloc.io.scenario import input_files
 from seatalloc.model import Problem
+from seatalloc.plots import check_plot, plot_allocation
 
 __all__ = [
     "add_problem_arguments",
@@ -27,6 +29,11 @@ __all__ = [
 
 GUARANTEES = ("fcfs-seats", "fcfs-people", "fcfs-pareto", "none")
 OBJECTIVES = "seats,together,ranks,changes"
+ROSTER_FORMATS = ("xlsx", "html")
+
+
+def _columns(text: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +41,9 @@ def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file (TOML)")
     parser.add_argument(
         "--requests",
-        metavar="REQUESTS.csv",
-        help="requests CSV (default: the file the scenario names in 'requests')",
+        metavar="REQUESTS",
+        help="requests CSV, or .xlsx/.ods with the 'excel' extra "
+        "(default: the file the scenario names in 'requests')",
     )
 
 
@@ -64,7 +72,26 @@ def register(subparsers: Any) -> None:
         description="Allocate seats first come, first served (or optimally) and print the result.",
     )
     add_problem_arguments(parser)
-    parser.add_argument("--format", choices=FORMATS, default="table", help="default: table")
+    parser.add_argument(
+        "--format",
+        choices=(*FORMATS, *ROSTER_FORMATS),
+        default="table",
+        help="table (text), json or csv (the allocation formats), xlsx (a sheet per session "
+        "and the waitlist; needs --out) or html (printable rosters); default: table",
+    )
+    parser.add_argument(
+        "--columns",
+        type=_columns,
+        default=(),
+        metavar="NAME,...",
+        help="free attributes to add to csv, xlsx and html rosters, e.g. name,email "
+        "(default: none, ids only)",
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="PATH",
+        help="also draw sessions filled against capacity, by group (.png or .svg)",
+    )
     parser.add_argument(
         "--out", metavar="PATH", help="write to PATH (atomically) instead of stdout"
     )
@@ -182,15 +209,36 @@ def render_optimiser(allocation: Allocation) -> str:
     return f"{head}\n{levels}\n\nChanges from FCFS: {len(changed)}\n{changes}\n"
 
 
-def run(args: argparse.Namespace) -> int:
-    check_out(args)
-    problem = load_problem(args)
-    allocation = _allocate(problem, args)
-    if args.format == "table" and allocation.method == "optimal":
+def _write(allocation: Allocation, args: argparse.Namespace) -> None:
+    """The chosen format to stdout or ``--out``; rosters with the ``--columns`` asked for."""
+    if args.format == "xlsx":
+        if args.out is None:
+            raise InputError("--format xlsx needs --out PATH.xlsx (a workbook is not text)")
+        write_roster_xlsx(allocation, args.out, args.columns)
+    elif args.format == "html":
+        emit(roster_html(allocation, args.columns), args.out)
+    elif args.columns and args.format == "csv":
+        emit(roster_csv(allocation, args.columns), args.out)
+    elif args.columns:
+        raise InputError("--columns applies to --format csv, xlsx or html")
+    elif args.format == "table" and allocation.method == "optimal":
         text = render_allocation(allocation, args.decisions) + "\n" + render_optimiser(allocation)
         emit(text, args.out)
     else:
         emit_allocation(allocation, args.format, args.out, args.decisions)
+
+
+def run(args: argparse.Namespace) -> int:
+    check_out(args)
+    if args.plot is not None:
+        check_plot(args.plot)  # a bad path or a missing extra fails before the work
+    problem = load_problem(args)
+    allocation = _allocate(problem, args)
+    check_columns(allocation, args.columns)
+    _write(allocation, args)
+    if args.plot is not None:
+        plot_allocation(allocation, args.plot)
+        print(f"wrote {args.plot}")
     if args.out is not None:
         seated = sum(s is not None for s in allocation.assignments.values())
         print(

@@ -1,7 +1,10 @@
 """``seatalloc demo``: the embedded workshop scenario with seeded synthetic demand.
 
-Built from small render functions, one per section, so more sections (an
-optimiser's plan, breakout tables) can be set beside the FCFS one.
+The whole story, a section each, printed as it finishes: FCFS; the earmark
+release at the registration deadline (the booking ledger fills the seats
+FCFS left empty from the waitlist in arrival order); the optimiser with the
+guarantee it keeps; breakout tables. A progress line on stderr says what is
+being computed.
 """
 
 from __future__ import annotations
@@ -9,17 +12,23 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
+import attrs
+
 from seatalloc.allocation import Allocation, Reason
+from seatalloc.booking import Ledger
 from seatalloc.breakouts import BreakoutPlan, Roster, Rules, plan_breakouts
 from seatalloc.cli._output import emit, render_metrics, render_rosters, render_waitlist, table
 from seatalloc.demand import DemandModel, sample_requests
 from seatalloc.errors import MissingExtraError
 from seatalloc.fcfs import allocate
-from seatalloc.model import Problem
+from seatalloc.model import Arrival, Problem
 from seatalloc.scenarios import workshop
+from seatalloc.stores import MemoryStore
 
 __all__ = [
     "DEFAULT_SEED",
@@ -28,8 +37,10 @@ __all__ = [
     "render_breakouts",
     "render_comparison",
     "render_fcfs",
+    "render_release",
     "render_scenario",
     "run",
+    "run_release",
 ]
 
 _MOVES_SHOWN = 8
@@ -54,7 +65,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"demand seed (default: {DEFAULT_SEED})"
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table: readable sections as each finishes; json: everything at the end "
+        "(default: table)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -89,6 +106,70 @@ def render_fcfs(allocation: Allocation) -> str:
     )
 
 
+GUARANTEES = {
+    "fcfs-seats": "everyone FCFS seats keeps a seat, maybe in another session they accept",
+    "fcfs-pareto": "everyone FCFS seats keeps a seat in a session they rank at least as high",
+    "none": "only capacity, quotas, preferences and parties",
+}
+"""What each guarantee keeps of FCFS, as the demo names it."""
+
+
+@attrs.frozen
+class Release:
+    """The booking ledger's state after the earmark release at ``deadline``."""
+
+    deadline: Arrival
+    before: Allocation
+    after: Allocation
+    promoted: tuple[str, ...]
+
+
+def run_release(problem: Problem) -> Release:
+    """Requests submitted to a ledger in arrival order, then every board's earmark released
+    at the deadline (just after the last arrival): the ledger's own release rule."""
+    last: Arrival = problem.order[-1].arrival if problem.order else 0  # arrival order
+    deadline: Arrival = last + timedelta(minutes=1) if isinstance(last, datetime) else last + 1
+    quotas = [
+        attrs.evolve(q, release=deadline) if q.group is not None and q.role is None else q
+        for q in problem.quotas
+    ]
+    scenario = problem.replace(requests=(), quotas=quotas)
+    ledger = Ledger.create(MemoryStore(), scenario, clock=lambda: deadline)
+    for unit in sorted(problem.units, key=lambda u: problem.policy.order_key(u[0])):
+        ledger.submit_party(unit, at=unit[0].arrival)
+    before = ledger.allocation()
+    promoted = tuple(d.request for d in ledger.tick(at=deadline))
+    return Release(deadline, before, ledger.allocation(), promoted)
+
+
+def render_release(release: Release) -> str:
+    """What the release at the deadline changed: seats filled from the waitlist, in order."""
+    before, after = release.before.metrics(), release.after.metrics()
+    rows = [
+        (label, before[key], after[key])
+        for label, key in (
+            ("seats filled", "seated"),
+            ("empty seats", "empty_seats"),
+            ("waitlisted", "waitlisted"),
+            ("groups split across sessions", "groups_split"),
+        )
+    ]
+    lines = [
+        "== Earmarks released at the registration deadline ==",
+        f"At the deadline (t = {release.deadline}, after the last request) every board's "
+        "unused places open to all. The booking ledger releases them board by board "
+        "(by quota key) and after each seats the waitlist in arrival order where a seat is free.",
+        table(("", "before", "after"), rows),
+        "",
+        f"Promoted from the waitlist: {len(release.promoted)}",
+    ]
+    for request_id in release.promoted[:_MOVES_SHOWN]:
+        lines.append(f"  {request_id}: {release.after.explain(request_id)}")
+    if len(release.promoted) > _MOVES_SHOWN:
+        lines.append(f"  ... and {len(release.promoted) - _MOVES_SHOWN} more")
+    return "\n".join(lines)
+
+
 def render_comparison(fcfs: Allocation, optimal: Allocation) -> str:
     """FCFS and the optimiser side by side, then what the optimiser changed and why."""
     before, after = fcfs.metrics(), optimal.metrics()
@@ -102,10 +183,10 @@ def render_comparison(fcfs: Allocation, optimal: Allocation) -> str:
         )
     ]
     changed = [d for d in optimal.decisions.values() if d.reason in (Reason.MOVED, Reason.ADDED)]
+    guarantee = optimal.report["guarantee"] if optimal.report else None
     lines = [
-        f"== Optimised: colleagues together, guarantee {optimal.report['guarantee']}"
-        " (nobody FCFS seats loses a seat) =="
-        if optimal.report
+        f"== Optimised: colleagues together, guarantee {guarantee} ({GUARANTEES[guarantee]}) =="
+        if guarantee in GUARANTEES
         else "== Optimised ==",
         table(("", "FCFS", "optimal"), rows),
         "",
@@ -177,26 +258,54 @@ def _optimised(problem: Problem, fcfs: Allocation) -> Allocation | str:
         return f"== Optimised ==\n  skipped: {error}"
 
 
+_STEPS = 4
+
+
+def _progress(step: int, what: str) -> None:
+    """One line on stderr: what is being computed now (stdout keeps only the story)."""
+    print(f"seatalloc demo [{step}/{_STEPS}]: {what} ...", file=sys.stderr, flush=True)
+
+
+def _section(text: str, first: bool = False) -> None:
+    sys.stdout.write(("" if first else "\n") + text + "\n")
+    sys.stdout.flush()
+
+
 def run(args: argparse.Namespace) -> int:
+    table_format = args.format == "table"
     problem = demo_problem(args.seed)
+    if table_format:
+        _section(render_scenario(problem, args.seed), first=True)
+    _progress(1, "first come, first served")
     allocation = allocate(problem)
+    if table_format:
+        _section(render_fcfs(allocation))
+    _progress(2, "booking ledger: earmark release at the deadline")
+    release = run_release(problem)
+    if table_format:
+        _section(render_release(release))
+    _progress(3, "optimiser (OR-Tools)")
     optimal = _optimised(problem, allocation)
-    if args.format == "json":
-        data = {"fcfs": allocation.to_dict()}
-        if isinstance(optimal, Allocation):
-            data["optimal"] = optimal.to_dict()
-        final = optimal if isinstance(optimal, Allocation) else allocation
-        data["breakouts"] = {
-            session: plan.to_dict()
-            for session, plan in plan_demo_breakouts(final, args.seed).items()
-        }
-        emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
-        return 0
-    sections = [render_scenario(problem, args.seed), render_fcfs(allocation)]
-    sections.append(
-        render_comparison(allocation, optimal) if isinstance(optimal, Allocation) else optimal
-    )
+    if table_format:
+        _section(
+            render_comparison(allocation, optimal) if isinstance(optimal, Allocation) else optimal
+        )
     final = optimal if isinstance(optimal, Allocation) else allocation
-    sections.append(render_breakouts(final, plan_demo_breakouts(final, args.seed)))
-    emit("\n\n".join(sections) + "\n", None)
+    _progress(4, "breakout tables")
+    plans = plan_demo_breakouts(final, args.seed)
+    if table_format:
+        _section(render_breakouts(final, plans))
+        return 0
+    data: dict[str, Any] = {
+        "fcfs": allocation.to_dict(),
+        "release": {
+            "deadline": release.deadline,
+            "promoted": list(release.promoted),
+            "allocation": release.after.to_dict(),
+        },
+    }
+    if isinstance(optimal, Allocation):
+        data["optimal"] = optimal.to_dict()
+    data["breakouts"] = {session: plan.to_dict() for session, plan in plans.items()}
+    emit(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", None)
     return 0

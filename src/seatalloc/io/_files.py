@@ -11,7 +11,10 @@ from typing import TextIO
 
 from seatalloc.errors import InputError
 
-__all__ = ["atomic_writer", "decode", "read_text", "write_text_atomic"]
+__all__ = ["SPREADSHEET_SUFFIXES", "atomic_writer", "decode", "read_text", "write_text_atomic"]
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".ods")
+"""The file name endings read as spreadsheets rather than as CSV text."""
 
 
 _RESAVE = (

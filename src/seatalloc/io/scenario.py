@@ -19,9 +19,10 @@ from typing import Any, NamedTuple, TypeVar
 import attrs
 
 from seatalloc.errors import FieldError, InputError, Where
-from seatalloc.io._files import read_text
+from seatalloc.io._files import SPREADSHEET_SUFFIXES, read_text
 from seatalloc.io.requests import (
     Located,
+    RequestRows,
     build_checked,
     datetime_fault,
     parse_datetime,
@@ -333,13 +334,10 @@ def parse_scenario(
     tables = read_scenario_tables(text, source)
     readers: list[Located] = [tables]
     requests: tuple[Request, ...] = ()
+    if requests_file is None and tables.requests is not None:
+        requests_file = Path(base if base is not None else Path(source).parent) / tables.requests
     if requests_file is not None:
-        rows = read_request_rows(read_text(requests_file), str(requests_file))
-        readers.append(rows)
-        requests = rows.requests
-    elif tables.requests is not None:
-        path = Path(base if base is not None else Path(source).parent) / tables.requests
-        rows = read_request_rows(read_text(path), str(path))
+        rows = _request_rows(requests_file)
         readers.append(rows)
         requests = rows.requests
     # Stand-ins for sessions and groups whose tables had errors, so the cross
@@ -350,6 +348,16 @@ def parse_scenario(
     return build_checked(
         partial(Problem, sessions, groups, requests, tables.quotas, tables.policy), readers
     )
+
+
+def _request_rows(path: str | os.PathLike[str]) -> RequestRows:
+    """The rows of a requests file: a spreadsheet (.xlsx, .ods) or CSV text."""
+    if Path(path).suffix.lower() in SPREADSHEET_SUFFIXES:
+        # Imported here: spreadsheets need the optional 'excel' extra.
+        from seatalloc.io.excel import read_sheet_request_rows
+
+        return read_sheet_request_rows(path)
+    return read_request_rows(read_text(path), str(path))
 
 
 def load_scenario(
