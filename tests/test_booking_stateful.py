@@ -10,13 +10,14 @@ from __future__ import annotations
 import itertools
 
 import attrs
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from test_booking import fingerprint
 
 from seatalloc import Group, PartyRule, Policy, Problem, Quota, Request, Session
-from seatalloc.booking import Ledger, LedgerError
+from seatalloc.booking import Ledger, LedgerError, UnknownRequestError
 from seatalloc.fairness import violations
 from seatalloc.stores import MemoryStore
 
@@ -182,9 +183,11 @@ class LedgerMachine(RuleBasedStateMachine):
         decisions = self.ledger.submit_party(unit)
         self._sync_time()
         if not invalid:
-            for r in unit:
-                ref.status[r.id] = ("rejected", None)
+            # A rejected submission is not recorded: its ids stay unknown (and free).
             assert {d.status.value for d in decisions} == {"rejected"}
+            for r in unit:
+                with pytest.raises(UnknownRequestError):
+                    self.ledger.decision(r.id)
             return
         units = [unit] if ref.together else [[r] for r in unit]
         for u in units:

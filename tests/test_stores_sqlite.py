@@ -175,8 +175,9 @@ def test_sigkill_loses_no_committed_decision(tmp_path: Path) -> None:
 
 def test_schema_version_is_checked(tmp_path: Path) -> None:
     path = tmp_path / "v.db"
-    with pytest.raises(LedgerError, match="holds no ledger"):
+    with pytest.raises(LedgerError, match="no such ledger file"):
         SQLiteStore(path).setup()
+    assert not path.exists(), "opening a missing ledger creates nothing"
     Ledger.create(SQLiteStore(path), workshop(), clock=lambda: 0)
     with pytest.raises(LedgerError, match="already holds"):
         Ledger.create(SQLiteStore(path), workshop(), clock=lambda: 0)

@@ -89,9 +89,9 @@ class Ledger:
     tests), and it is read inside the store's lock. Several ledgers
     (processes, servers) may share one store; one ledger may be shared by
     threads (its methods take its own lock). The attribute ``horizon``
-    bounds how far an explicit time may lie ahead of the clock (a day for
-    date-times, none for ticks; set ``None`` to lift it, as the CLI's
-    ``--far-future`` does).
+    bounds how far an explicit time may lie ahead of the clock: none by
+    default (simulations drive time with ``at``), a day for date-time
+    ledgers opened with :meth:`open` and in the CLI (``--far-future`` lifts it).
     """
 
     _opened: ClassVar[dict[tuple[int, str], Ledger]] = {}
@@ -106,7 +106,7 @@ class Ledger:
         self._releases = [
             (q.release, q.key) for q in self.setup.scenario.quotas if q.release is not None
         ]
-        self.horizon: int | timedelta | None = None if self._time_kind is int else DEFAULT_HORIZON
+        self.horizon: int | timedelta | None = None
         self._lock = threading.RLock()
         self._local = threading.local()
 
@@ -138,6 +138,8 @@ class Ledger:
                     store.close()
                     raise
                 ledger = cls(store, clock=clock or wall_clock(setup))
+                if _time_kind(setup) is not int:
+                    ledger.horizon = DEFAULT_HORIZON
                 cls._opened[key] = ledger
             return ledger
 
@@ -182,7 +184,9 @@ class Ledger:
             error = self._invalid(tuple(members))
             if error is not None:
                 # Nothing is recorded: the ids stay free for a corrected submission.
-                return tuple(Decision(m.id, Status.REJECTED, Reason.INVALID, note=error) for m in members)
+                return tuple(
+                    Decision(m.id, Status.REJECTED, Reason.INVALID, note=error) for m in members
+                )
             self._submit(op, tuple(members))
             return tuple(self._decision(m.id) for m in members)
 
@@ -518,6 +522,7 @@ class Ledger:
         if self.horizon is not None and isinstance(at, datetime) == isinstance(
             self.horizon, timedelta
         ):
+            clock: Time | None
             try:
                 clock = self.clock()
             except LedgerError:  # a tick ledger without a clock: bound by the last event

@@ -53,6 +53,10 @@ class Store(Protocol):
         """Write an operation's events and the current entries of the requests they touched."""
         ...
 
+    def statuses(self) -> dict[str, tuple[str, str | None]]:
+        """Request id to its current (status, session), as the store keeps them."""
+        ...
+
     def close(self) -> None:
         """Release the store's connection (a no-op for stores without one)."""
         ...
