@@ -172,6 +172,9 @@ class PostgresStore:
         if not self.locking:
             time.sleep(self._window)
             with self._db.transaction():
+                # Only the write is serialised (seqs in commit order, as in SQLite's
+                # unlocked mode); the decision was made on a stale read.
+                self._db.execute("LOCK TABLE seatalloc_events IN EXCLUSIVE MODE")
                 self._write(events, entries, keep_seq=False)
             return
         self._write(events, entries, keep_seq=True)
