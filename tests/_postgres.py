@@ -48,12 +48,13 @@ def _start() -> tuple[str, Path, Path, list[str]]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     data = root / "data"
-    quiet = {"check": True, "capture_output": True, "timeout": 120}
-    subprocess.run([*runas, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
-                    "-A", "trust", "--no-sync"], **quiet)  # type: ignore[call-overload]  # fmt: skip
+    initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
+    subprocess.run([*runas, *initdb, "--no-sync"], check=True, capture_output=True, timeout=120)
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root}"
-    subprocess.run([*runas, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
-                    "-w", "-o", options, "start"], **quiet)  # type: ignore[call-overload]  # fmt: skip
+    pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w"]
+    subprocess.run(
+        [*runas, *pg_ctl, "-o", options, "start"], check=True, capture_output=True, timeout=120
+    )
     return f"postgresql://postgres@127.0.0.1:{port}/postgres", bin_dir, data, runas
 
 

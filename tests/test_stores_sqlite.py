@@ -16,15 +16,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from _postgres import fresh_database, postgres_server  # noqa: F401 (a fixture)
 
 from seatalloc import Group, Problem, Quota, Request, Session, Status
 from seatalloc.booking import Ledger, LedgerError, LedgerState
-from seatalloc.fairness import violations
 from seatalloc.booking.store import Store
+from seatalloc.fairness import violations
 from seatalloc.stores import SQLiteStore, open_store
 from seatalloc.stores.sqlite import SCHEMA_VERSION
-
-from _postgres import fresh_database, postgres_server  # noqa: F401 (a fixture)
 
 SESSIONS = ("nov4", "nov25", "dec2")
 GROUPS = tuple(f"board{i:02d}" for i in range(1, 22))
