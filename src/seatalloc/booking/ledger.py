@@ -199,7 +199,12 @@ class Ledger:
             entry = self._entry(request_id)
             if entry.status in (Status.WITHDRAWN, Status.REJECTED):
                 return ()
+            waiting = entry.status is Status.WAITLISTED
             event = op.emit(EventKind.WITHDRAWN, request_id, note="withdrew")
+            if waiting:
+                # No seat was freed: after every operation no waitlisted unit fits, so
+                # only the withdrawer's own unit, now smaller, may fit (O(log n), no pass).
+                return self._promote(op, event.seq, f"{request_id} withdrew", (entry.unit,))
             return self._promote(op, event.seq, f"{request_id} withdrew")
 
     def accept(self, request_id: str, *, at: Time | None = None) -> tuple[Decision, ...]:
@@ -572,14 +577,20 @@ class Ledger:
             if e.kind in kinds and e.request is not None and e.reason is Reason.PROMOTED
         )
 
-    def _promote(self, op: _Operation, cause: int | None, why: str) -> tuple[Decision, ...]:
-        """Pass through the waitlist in arrival order; seat (or offer) each unit that fits."""
+    def _promote(
+        self, op: _Operation, cause: int | None, why: str, only: Sequence[str] | None = None
+    ) -> tuple[Decision, ...]:
+        """Pass through the waitlist in arrival order; seat (or offer) each unit that fits.
+
+        ``only`` limits the pass to those units (when nothing else can have come to fit).
+        """
         state = self._state
         offer = self.setup.mode is PromotionMode.OFFER
         kind = EventKind.OFFERED if offer else EventKind.SEATED
         expires = op.now + self.setup.offer_window if offer else None  # type: ignore[operator]
         promoted: list[str] = []
-        for unit in state.waitlisted():
+        units = state.waitlisted() if only is None else [u for u in only if u in state.waitlist]
+        for unit in units:
             members = state.members(unit)
             session = state.place(members)
             if session is None:
