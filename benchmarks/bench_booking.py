@@ -1,17 +1,19 @@
-"""Booking ledger throughput: memory ledger vs batch FCFS; SQLite submits, 1 and 4 processes.
+"""Booking ledger costs: a fresh process's first submit by log length, withdraw and submit by
+waitlist length, and submits per second from 1, 4 and 8 processes (SQLite FULL and NORMAL,
+PostgreSQL when ``SEATALLOC_BENCH_POSTGRES_URL`` names a server database to create ledgers in).
 
-Run: ``python benchmarks/bench_booking.py [N ...]`` (default sizes 2000 and
-20000 requests). Every figure is measured in this run; in-memory figures are
-the best of a few repeats (the machine may be shared), SQLite figures one run
-each (fsync time dominates them). Ratios compare figures of the same process:
-the in-memory ledger against batch FCFS on the same requests, and each size
-against the first (a submit whose cost grew with the ledger would show here).
+Run: ``python benchmarks/bench_booking.py`` (add ``--quick`` for smaller sizes).
+Every figure is measured in this run; timings are medians of a few repeats
+(the machine may be shared); ratios compare sizes measured in the same run.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,8 +21,8 @@ from pathlib import Path
 
 from seatalloc import Group, Problem, Quota, Request, Session
 from seatalloc.booking import Ledger
-from seatalloc.fcfs import allocate
-from seatalloc.stores import MemoryStore, SQLiteStore
+from seatalloc.booking.store import Store
+from seatalloc.stores import MemoryStore, SQLiteStore, open_store
 
 SESSIONS = ("nov04", "nov25", "dec02")
 GROUPS = tuple(f"board{i:02d}" for i in range(1, 22))
@@ -49,76 +51,145 @@ def requests(n: int, prefix: str, seed: int) -> list[Request]:
     ]
 
 
-def submit_all(path: str, prefix: str, n: int, durable: bool) -> None:
-    ledger = Ledger(SQLiteStore(path, durable=durable), clock=lambda: 0)
+FIRST_SUBMIT = """
+import sys, time
+start = time.perf_counter()
+from seatalloc import Request
+from seatalloc.booking import Ledger
+from seatalloc.stores import SQLiteStore
+ledger = Ledger(SQLiteStore(sys.argv[1]), clock=lambda: 0)
+ledger.submit(Request("fresh", "board01", arrival=0, sessions=["nov04"]))
+print(time.perf_counter() - start)
+"""
+
+
+def ledger_file(path: str, events: int) -> None:
+    """An SQLite ledger of about ``events`` events (built in memory, written in one go)."""
+    ledger = Ledger.create(MemoryStore(), scenario(), clock=lambda: 0)
+    for request in requests(events // 2, "r", seed=3):
+        ledger.submit(request)
+    store = SQLiteStore(path, create=True, durable=False)
+    store.initialise(ledger.setup)
+    log = ledger.events()
+    with store.operation():
+        store.append(log, ledger.store.entries)  # type: ignore[attr-defined]
+    store.close()
+
+
+def first_submit(events: int) -> float:
+    """Seconds from a fresh process's start (imports included) to its first submit's return."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "log.db")
+        ledger_file(path, events)
+        runs = [
+            float(subprocess.run(
+                [sys.executable, "-c", FIRST_SUBMIT, path], check=True, capture_output=True,
+                text=True,
+            ).stdout)
+            for _ in range(REPEATS)
+        ]  # fmt: skip
+    return statistics.median(runs)
+
+
+def waitlisted_ops(waiting: int) -> tuple[float, float, float]:
+    """Median seconds to withdraw a waitlisted person, withdraw a seated one, submit one."""
+    ledger = Ledger.create(MemoryStore(), scenario(), clock=lambda: 0)
+    demand = requests(84 * 3 + waiting, "w", seed=5)
+    for request in demand:
+        ledger.submit(request)
+    seated = [r for ids in ledger.rosters().values() for r in ids]
+    queue = list(ledger.waitlist())
+    assert len(queue) >= waiting
+    times: dict[str, list[float]] = {"wait": [], "seat": [], "submit": []}
+    for k in range(REPEATS * 3):
+        for key, call in (
+            ("wait", lambda k=k: ledger.withdraw(queue[len(queue) // 2 + k])),
+            ("seat", lambda k=k: ledger.withdraw(seated[k])),
+            ("submit", lambda k=k: ledger.submit(requests(1, f"x{k}-", seed=k)[0])),
+        ):
+            start = time.perf_counter()
+            call()
+            times[key].append(time.perf_counter() - start)
+    return tuple(statistics.median(times[k]) for k in ("wait", "seat", "submit"))  # type: ignore[return-value]
+
+
+def submit_all(target: str, prefix: str, n: int, durable: bool) -> None:
+    store: Store = (
+        open_store(target) if target.startswith("postgresql://")
+        else SQLiteStore(target, durable=durable)
+    )  # fmt: skip
+    ledger = Ledger(store, clock=lambda: 0)
     for request in requests(n, prefix, seed=hash(prefix) & 0xFFFF):
         ledger.submit(request)
 
 
-def sqlite_rate(n: int, processes: int, durable: bool) -> float:
-    """Submits per second into one fresh SQLite file from ``processes`` processes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = str(Path(tmp) / "bench.db")
-        Ledger.create(SQLiteStore(path), scenario(), clock=lambda: 0)
-        context = multiprocessing.get_context("fork")
-        workers = [
-            context.Process(target=submit_all, args=(path, f"p{i}-", n // processes, durable))
-            for i in range(processes)
-        ]
-        start = time.perf_counter()
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        elapsed = time.perf_counter() - start
-        assert all(w.exitcode == 0 for w in workers)
+def rate(target: str, n: int, processes: int, durable: bool) -> float:
+    """Submits per second into one fresh ledger at ``target`` from ``processes`` processes."""
+    Ledger.create(open_store(target, create=True), scenario(), clock=lambda: 0)
+    context = multiprocessing.get_context("fork")
+    workers = [
+        context.Process(target=submit_all, args=(target, f"p{i}-", n // processes, durable))
+        for i in range(processes)
+    ]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - start
+    assert all(w.exitcode == 0 for w in workers)
     return (n // processes) * processes / elapsed
 
 
-def memory_vs_batch(n: int) -> tuple[float, float]:
-    """Requests per second: in-memory ledger submits, and batch FCFS, on the same requests."""
-    demand = requests(n, "r", seed=1)
-    problem = scenario().replace(requests=demand)
-    start = time.perf_counter()
-    batch = allocate(problem)
-    batch_time = time.perf_counter() - start
-    start = time.perf_counter()
-    ledger = Ledger.create(MemoryStore(), scenario(), clock=lambda: 0)
-    for unit in problem.units:
-        ledger.submit_party(unit)
-    ledger_time = time.perf_counter() - start
-    assert ledger.allocation() == batch
-    return n / ledger_time, n / batch_time
+def postgres_target(server: str, k: int) -> str:
+    import psycopg
 
-
-def memory_best(n: int) -> tuple[float, float]:
-    """:func:`memory_vs_batch`, the fastest of a few runs for each figure."""
-    runs = [memory_vs_batch(n) for _ in range(REPEATS)]
-    return max(r[0] for r in runs), max(r[1] for r in runs)
+    name = f"seatalloc_bench_{os.getpid()}_{k}"
+    with psycopg.connect(server, autocommit=True) as db:
+        db.execute(f"DROP DATABASE IF EXISTS {name}")
+        db.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + "/" + name
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [2000, 20000]
-    print(f"3 sessions x 28 seats, 21 group quotas of 4; best of {REPEATS} runs in memory")
-    first: dict[str, float] = {}
-    for n in sizes:
-        ledger_rate, batch_rate = memory_best(n)
-        first.setdefault("memory", ledger_rate)
-        print(f"\n{n} requests")
-        print(f"  batch FCFS:              {batch_rate:12,.0f} requests/s")
-        print(f"  in-memory ledger submit: {ledger_rate:12,.0f} requests/s")
-        print(f"  batch/ledger:            {batch_rate / ledger_rate:12.1f} x")
-        print(f"  ledger vs {sizes[0]} requests:  {ledger_rate / first['memory']:12.2f} x")
-        for durable in (True, False):
-            sync = "FULL  " if durable else "NORMAL"
-            for processes in (1, 4):
-                rate = sqlite_rate(n, processes, durable)
-                key = f"{sync}{processes}"
-                first.setdefault(key, rate)
-                print(
-                    f"  SQLite submit, synchronous={sync}, {processes} process(es): "
-                    f"{rate:8,.0f} ops/s ({rate / first[key]:.2f} x of {sizes[0]})"
+    quick = "--quick" in sys.argv
+    print(f"3 sessions x 28 seats, 21 group quotas of 4; medians of {REPEATS} runs")
+    print("\nfresh process, first submit (imports, opening and the submit):")
+    sizes = (1000, 10000, 30000) if quick else (1000, 10000, 100000)
+    first = {n: first_submit(n) for n in sizes}
+    for n, seconds in first.items():
+        print(f"  {n:7,} events: {seconds * 1000:9.1f} ms")
+    print(f"  ratio {sizes[-1]:,}/{sizes[0]:,}: {first[sizes[-1]] / first[sizes[0]]:.1f} x")
+    print("\nin-memory ledger, by waitlist length:")
+    waits = (1000, 10000, 20000) if quick else (1000, 10000, 50000)
+    ops = {w: waitlisted_ops(w) for w in waits}
+    for w, (wait, seat, submit) in ops.items():
+        print(
+            f"  {w:6,} waitlisted: withdraw waitlisted {wait * 1000:8.2f} ms, "
+            f"withdraw seated {seat * 1000:8.2f} ms, submit {submit * 1000:8.2f} ms"
+        )
+    low, high = ops[waits[0]], ops[waits[-1]]
+    print(
+        f"  ratio {waits[-1]:,}/{waits[0]:,}: withdraw waitlisted {high[0] / low[0]:.1f} x, "
+        f"withdraw seated {high[1] / low[1]:.1f} x, submit {high[2] / low[2]:.1f} x"
+    )
+    n = 400 if quick else 2000
+    print(f"\nsubmits per second, {n} submits into a fresh ledger:")
+    server = os.environ.get("SEATALLOC_BENCH_POSTGRES_URL")
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, processes in enumerate((1, 4, 8)):
+            cells = []
+            for durable in (True, False):
+                path = str(Path(tmp) / f"s{k}{durable}.db")
+                sync = "FULL" if durable else "NORMAL"
+                cells.append(f"SQLite {sync} {rate(path, n, processes, durable):7,.0f}")
+            if server:
+                cells.append(
+                    f"PostgreSQL {rate(postgres_target(server, k), n, processes, True):7,.0f}"
                 )
+            print(f"  {processes} process(es): " + ", ".join(cells))
+    if not server:
+        print("  (PostgreSQL: set SEATALLOC_BENCH_POSTGRES_URL, e.g. after source .ci/postgres.sh)")
 
 
 if __name__ == "__main__":

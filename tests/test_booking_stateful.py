@@ -8,17 +8,29 @@ session and on the waitlist, and the fairness checks must pass.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from pathlib import Path
 
 import attrs
-from hypothesis import settings
+import pytest
+from _postgres import fresh_database, postgres_server  # noqa: F401 (a fixture)
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from test_booking import fingerprint
 
 from seatalloc import Group, PartyRule, Policy, Problem, Quota, Request, Session
-from seatalloc.booking import Ledger, LedgerError
+from seatalloc.booking import Ledger, LedgerError, UnknownRequestError
+from seatalloc.booking.store import Store
 from seatalloc.fairness import violations
-from seatalloc.stores import MemoryStore
+from seatalloc.stores import MemoryStore, SQLiteStore
 
 SESSIONS = ("s1", "s2", "s3")
 GROUPS = ("g1", "g2")
@@ -108,6 +120,8 @@ class Reference:
 class LedgerMachine(RuleBasedStateMachine):
     """Submit, withdraw, capacity, release, accept, decline and time passing."""
 
+    new_store: Callable[[], Store] = staticmethod(MemoryStore)
+
     @initialize(
         caps=st.lists(st.integers(0, 3), min_size=1, max_size=3),
         quotas=st.lists(
@@ -145,7 +159,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.now = 0
         self.ids = itertools.count(1)
         self.ledger = Ledger.create(
-            MemoryStore(),
+            self.new_store(),
             scenario,
             clock=lambda: self.now,
             mode="offer" if offer else "direct",
@@ -182,9 +196,11 @@ class LedgerMachine(RuleBasedStateMachine):
         decisions = self.ledger.submit_party(unit)
         self._sync_time()
         if not invalid:
-            for r in unit:
-                ref.status[r.id] = ("rejected", None)
+            # A rejected submission is not recorded: its ids stay unknown (and free).
             assert {d.status.value for d in decisions} == {"rejected"}
+            for r in unit:
+                with pytest.raises(UnknownRequestError):
+                    self.ledger.decision(r.id)
             return
         units = [unit] if ref.together else [[r] for r in unit]
         for u in units:
@@ -304,3 +320,38 @@ class LedgerMachine(RuleBasedStateMachine):
 
 TestLedgerMachine = LedgerMachine.TestCase
 TestLedgerMachine.settings = settings(stateful_step_count=25)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_the_same_machine_on_the_durable_stores(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The machine above, each example on a fresh SQLite file or PostgreSQL database.
+
+    Fewer examples than in memory (a database per example costs time), same rules.
+    """
+    paths = (tmp_path / f"m{k}.db" for k in itertools.count())
+    if kind == "sqlite":
+
+        def new_store() -> Store:
+            return SQLiteStore(next(paths), durable=False)
+
+    else:
+        from seatalloc.stores.postgres import PostgresStore
+
+        server = request.getfixturevalue("postgres_server")
+
+        def new_store() -> Store:
+            return PostgresStore(fresh_database(server))
+
+    class DurableMachine(LedgerMachine):
+        pass
+
+    DurableMachine.new_store = staticmethod(new_store)  # type: ignore[assignment]
+    run_state_machine_as_test(
+        DurableMachine,
+        settings=settings(
+            max_examples=15, stateful_step_count=20, deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )  # fmt: skip

@@ -1,4 +1,7 @@
-"""The SQLite store: many processes on one file, a negative control, and SIGKILL mid-write."""
+"""Both durable stores (SQLite, PostgreSQL): many processes, a negative control, SIGKILL mid-write.
+
+The stress and crash tests run unchanged against each store (parametrised).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +16,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from _postgres import fresh_database, postgres_server  # noqa: F401 (a fixture)
 
 from seatalloc import Group, Problem, Quota, Request, Session, Status
 from seatalloc.booking import Ledger, LedgerError, LedgerState
+from seatalloc.booking.store import Store
 from seatalloc.fairness import violations
-from seatalloc.stores import SQLiteStore
+from seatalloc.stores import SQLiteStore, open_store
 from seatalloc.stores.sqlite import SCHEMA_VERSION
 
 SESSIONS = ("nov4", "nov25", "dec2")
@@ -41,10 +46,27 @@ def request(rng: random.Random, request_id: str) -> Request:
     return Request(request_id, rng.choice(GROUPS), arrival=0, sessions=ranked)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a fresh ledger goes: an SQLite path, or a new database's URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.db")
+    return fresh_database(request.getfixturevalue("postgres_server"))
+
+
+def unsafe_store(target: str, locking: bool) -> Store:
+    """The store at ``target``; without locking, it widens the read-to-write window."""
+    if target.startswith("postgresql://"):
+        from seatalloc.stores.postgres import PostgresStore
+
+        return PostgresStore(target, locking=locking, unsafe_window=0.01)
+    return SQLiteStore(target, durable=False, locking=locking, unsafe_window=0.01)
+
+
 def worker(path: str, index: int, locking: bool) -> None:
     """Submit this worker's requests, withdrawing one of its own now and then."""
     rng = random.Random(index)
-    store = SQLiteStore(path, durable=False, locking=locking, unsafe_window=0.01)
+    store = unsafe_store(path, locking)
     ledger = Ledger(store, clock=lambda: 0)
     mine: list[str] = []
     for k in range(PER_WORKER):
@@ -56,8 +78,8 @@ def worker(path: str, index: int, locking: bool) -> None:
     store.close()
 
 
-def run_load(path: Path, *, locking: bool) -> set[str]:
-    Ledger.create(SQLiteStore(path), workshop(), clock=lambda: 0)
+def run_load(path: str, *, locking: bool) -> set[str]:
+    Ledger.create(open_store(path, create=True), workshop(), clock=lambda: 0)
     context = multiprocessing.get_context("fork")
     processes = [
         context.Process(target=worker, args=(str(path), i, locking)) for i in range(WORKERS)
@@ -78,7 +100,7 @@ def over_sold(statuses: dict[str, tuple[str, str | None]], by_id: dict[str, str]
     return [s for s, n in seats.items() if n > 28] + [g for g, n in boards.items() if n > 4]
 
 
-def over_sold_ever(store: SQLiteStore) -> list[int]:
+def over_sold_ever(store: Store) -> list[int]:
     """Seqs of the events after which a session or a board quota held more than its limit.
 
     Withdrawals later drain an oversold session back to its capacity, so the
@@ -93,10 +115,10 @@ def over_sold_ever(store: SQLiteStore) -> list[int]:
     return found
 
 
-def test_eight_processes_never_oversell_and_the_log_replays(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.db"
+def test_eight_processes_never_oversell_and_the_log_replays(target: str) -> None:
+    path = target
     submitted = run_load(path, locking=True)
-    store = SQLiteStore(path)
+    store = open_store(path)
     ledger = Ledger(store, clock=lambda: 0)
     allocation = ledger.allocation()
     assert violations(allocation.problem, allocation, checks=CHECKS) == []
@@ -111,21 +133,21 @@ def test_eight_processes_never_oversell_and_the_log_replays(tmp_path: Path) -> N
         decision = ledger.decision(request_id)
         assert (decision.status.value, decision.session) == (status, session)
     assert Counter(status for status, _ in statuses.values())[Status.WITHDRAWN.value] > 0
+    assert ledger.verify() == []
 
 
-def test_negative_control_without_locking_the_test_sees_overselling(tmp_path: Path) -> None:
-    path = tmp_path / "unlocked.db"
-    run_load(path, locking=False)
-    assert over_sold_ever(SQLiteStore(path)), "the unlocked load should oversell"
+def test_negative_control_without_locking_the_test_sees_overselling(target: str) -> None:
+    run_load(target, locking=False)
+    assert over_sold_ever(open_store(target)), "the unlocked load should oversell"
 
 
 CHILD = """
 import random, sys
 from seatalloc import Group, Problem, Quota, Request, Session
 from seatalloc.booking import Ledger
-from seatalloc.stores import SQLiteStore
+from seatalloc.stores import open_store
 path, start = sys.argv[1], int(sys.argv[2])
-ledger = Ledger(SQLiteStore(path), clock=lambda: 0)
+ledger = Ledger(open_store(path), clock=lambda: 0)
 rng = random.Random(start)
 sessions = ("nov4", "nov25", "dec2")
 for k in range(start, start + 100000):
@@ -136,9 +158,9 @@ for k in range(start, start + 100000):
 """
 
 
-def test_sigkill_loses_no_committed_decision(tmp_path: Path) -> None:
-    path = tmp_path / "crash.db"
-    Ledger.create(SQLiteStore(path), workshop(), clock=lambda: 0)
+def test_sigkill_loses_no_committed_decision(target: str) -> None:
+    path = target
+    Ledger.create(open_store(path, create=True), workshop(), clock=lambda: 0)
     rng = random.Random(7)
     committed: dict[str, tuple[str, str | None]] = {}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -161,8 +183,9 @@ def test_sigkill_loses_no_committed_decision(tmp_path: Path) -> None:
             request_id, status, session = line.split()
             committed[request_id] = (status, None if session == "None" else session)
     assert len(committed) > 50
-    store = SQLiteStore(path)
-    assert store.integrity() == "ok"
+    store = open_store(path)
+    if isinstance(store, SQLiteStore):
+        assert store.integrity() == "ok"
     ledger = Ledger(store, clock=lambda: 0)
     allocation = ledger.allocation()
     assert violations(allocation.problem, allocation, checks=CHECKS) == []
@@ -175,8 +198,9 @@ def test_sigkill_loses_no_committed_decision(tmp_path: Path) -> None:
 
 def test_schema_version_is_checked(tmp_path: Path) -> None:
     path = tmp_path / "v.db"
-    with pytest.raises(LedgerError, match="holds no ledger"):
+    with pytest.raises(LedgerError, match="no such ledger file"):
         SQLiteStore(path).setup()
+    assert not path.exists(), "opening a missing ledger creates nothing"
     Ledger.create(SQLiteStore(path), workshop(), clock=lambda: 0)
     with pytest.raises(LedgerError, match="already holds"):
         Ledger.create(SQLiteStore(path), workshop(), clock=lambda: 0)

@@ -9,12 +9,18 @@ from seatalloc.booking.events import (
     EventKind,
     LedgerError,
     LedgerSetup,
+    LockTimeoutError,
+    NotALedgerError,
     PromotionMode,
+    ReadOnlyError,
+    StoreError,
+    StoreFullError,
     Time,
     UnknownRequestError,
 )
-from seatalloc.booking.ledger import Ledger
+from seatalloc.booking.ledger import Ledger, wall_clock
 from seatalloc.booking.state import Entry, LedgerState
+from seatalloc.booking.store import Store
 
 __all__ = [
     "ConflictError",
@@ -25,7 +31,14 @@ __all__ = [
     "LedgerError",
     "LedgerSetup",
     "LedgerState",
+    "LockTimeoutError",
+    "NotALedgerError",
     "PromotionMode",
+    "ReadOnlyError",
+    "Store",
+    "StoreError",
+    "StoreFullError",
     "Time",
     "UnknownRequestError",
+    "wall_clock",
 ]

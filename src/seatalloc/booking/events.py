@@ -18,7 +18,12 @@ __all__ = [
     "EventKind",
     "LedgerError",
     "LedgerSetup",
+    "LockTimeoutError",
+    "NotALedgerError",
     "PromotionMode",
+    "ReadOnlyError",
+    "StoreError",
+    "StoreFullError",
     "Time",
     "UnknownRequestError",
 ]
@@ -41,6 +46,26 @@ class UnknownRequestError(LedgerError, KeyError):
     def __str__(self) -> str:
         # KeyError would quote the whole message; keep it readable.
         return str(self.args[0]) if self.args else ""
+
+
+class StoreError(LedgerError):
+    """The storage failed; nothing of the operation was written. The message says what to do."""
+
+
+class LockTimeoutError(StoreError):
+    """Another process held the ledger's lock longer than the lock timeout."""
+
+
+class NotALedgerError(StoreError):
+    """The place named holds no ledger: missing, not a database, corrupt or a foreign schema."""
+
+
+class ReadOnlyError(StoreError):
+    """The ledger can be read but not written (file permissions, a read-only server)."""
+
+
+class StoreFullError(StoreError):
+    """The disk (or the database's size limit) is full."""
 
 
 class PromotionMode(enum.Enum):
@@ -66,6 +91,10 @@ class EventKind(enum.Enum):
     EXPIRED = "expired"
     RELEASED = "released"
     CAPACITY_CHANGED = "capacity-changed"
+    CORRECTED = "corrected"
+    """The request's free attributes were replaced (its place does not change)."""
+    ERASED = "erased"
+    """The request's free attributes were erased for good."""
 
 
 def _check_window(setup: LedgerSetup, _: Any, value: Any) -> None:
@@ -87,6 +116,12 @@ def _check_scenario(_: Any, __: Any, value: Any) -> None:
             "ledger", None, "scenario", f"{len(value.requests)} requests",
             "must hold no requests: submit them to the ledger",
         )  # fmt: skip
+    for quota in value.quotas:
+        if isinstance(quota.release, datetime) and quota.release.tzinfo is None:
+            raise FieldError(
+                "quota", quota.key, "release", quota.release.isoformat(),
+                "must carry a time zone in a ledger (e.g. +01:00 or Z)",
+            )  # fmt: skip
 
 
 @attrs.frozen
@@ -108,7 +143,8 @@ class Event:
     """One recorded change. ``seq`` numbers the log from 1; ``cause`` points at an earlier event.
 
     Which fields are set depends on ``kind``: ``payload`` and ``unit`` for
-    submitted; ``session`` for seated and offered (with ``expires``);
+    submitted; ``payload`` (the request with its new attributes) for
+    corrected; ``session`` for seated and offered (with ``expires``);
     ``reason`` and ``note`` for decisions; ``quota`` (its key) for released;
     ``session`` and ``capacity`` for capacity changed.
     """

@@ -11,15 +11,20 @@ Rules (docs/booking.md states them in full):
 - A shrinking session sends its latest-arrived units back to the waitlist
   (at their own arrival position) until it fits.
 - Time is passed in: each operation first expires due offers and applies due
-  quota releases, in time order.
+  quota releases, in time order. Date-times must carry a time zone; an
+  explicit time earlier than the last event is an error, a clock reading
+  earlier than it is taken as the last event's time (docs/booking.md, "Time").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import functools
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -35,15 +40,30 @@ from seatalloc.booking.events import (
     UnknownRequestError,
 )
 from seatalloc.booking.state import Entry, LedgerState
+from seatalloc.booking.store import Store
 from seatalloc.errors import FieldError
 from seatalloc.model import PartyRule, Problem, Request, duplicate_errors, request_errors
 
-if TYPE_CHECKING:
-    from seatalloc.stores import Store
+__all__ = ["Ledger", "wall_clock"]
 
-__all__ = ["Ledger"]
+DEFAULT_HORIZON = timedelta(days=1)
+"""How far ahead of the clock an explicit date-time may lie without ``far_future``."""
 
 _HOLDING = (Status.SEATED, Status.OFFERED)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _locked(method: _F) -> _F:
+    """Run the method under the ledger's own lock (threads share one ledger safely)."""
+
+    @functools.wraps(method)
+    def run(self: Ledger, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
 
 
 class _Operation:
@@ -66,8 +86,16 @@ class Ledger:
 
     ``clock`` gives the current time when an operation is not given ``at``;
     it is the only place time comes from (inject a fixed or fake clock in
-    tests). Several ledgers (threads, processes) may share one store.
+    tests), and it is read inside the store's lock. Several ledgers
+    (processes, servers) may share one store; one ledger may be shared by
+    threads (its methods take its own lock). The attribute ``horizon``
+    bounds how far an explicit time may lie ahead of the clock: none by
+    default (simulations drive time with ``at``), a day for date-time
+    ledgers opened with :meth:`open` and in the CLI (``--far-future`` lifts it).
     """
+
+    _opened: ClassVar[dict[tuple[int, str], Ledger]] = {}
+    _opening: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, store: Store, *, clock: Callable[[], Time]) -> None:
         self.store = store
@@ -78,6 +106,42 @@ class Ledger:
         self._releases = [
             (q.release, q.key) for q in self.setup.scenario.quotas if q.release is not None
         ]
+        self.horizon: int | timedelta | None = None
+        self._lock = threading.RLock()
+        self._local = threading.local()
+
+    @classmethod
+    def open(
+        cls,
+        target: str | os.PathLike[str],
+        *,
+        clock: Callable[[], Time] | None = None,
+        lock_timeout: float = 10.0,
+    ) -> Ledger:
+        """The ledger at ``target`` (an SQLite path or a ``postgresql://`` URL), once per process.
+
+        The same target gives the same ledger object in one process (so its
+        state is read once, then kept up to date); it is safe to share
+        between threads. ``clock`` defaults to :func:`wall_clock`. A target
+        holding no ledger is a :class:`NotALedgerError`, and nothing is created.
+        """
+        from seatalloc.stores import open_store  # the concrete stores sit above the ledger
+
+        key = (os.getpid(), os.fspath(target))
+        with cls._opening:
+            ledger = cls._opened.get(key)
+            if ledger is None:
+                store = open_store(target, lock_timeout=lock_timeout, threads=True)
+                try:
+                    setup = store.setup()
+                except BaseException:
+                    store.close()
+                    raise
+                ledger = cls(store, clock=clock or wall_clock(setup))
+                if _time_kind(setup) is not int:
+                    ledger.horizon = DEFAULT_HORIZON
+                cls._opened[key] = ledger
+            return ledger
 
     @classmethod
     def create(
@@ -117,6 +181,12 @@ class Ledger:
             known = self._known(members)
             if known:
                 return tuple(self._decision(m.id) for m in members)
+            error = self._invalid(tuple(members))
+            if error is not None:
+                # Nothing is recorded: the ids stay free for a corrected submission.
+                return tuple(
+                    Decision(m.id, Status.REJECTED, Reason.INVALID, note=error) for m in members
+                )
             self._submit(op, tuple(members))
             return tuple(self._decision(m.id) for m in members)
 
@@ -129,7 +199,12 @@ class Ledger:
             entry = self._entry(request_id)
             if entry.status in (Status.WITHDRAWN, Status.REJECTED):
                 return ()
+            waiting = entry.status is Status.WAITLISTED
             event = op.emit(EventKind.WITHDRAWN, request_id, note="withdrew")
+            if waiting:
+                # No seat was freed: after every operation no waitlisted unit fits, so
+                # only the withdrawer's own unit, now smaller, may fit (O(log n), no pass).
+                return self._promote(op, event.seq, f"{request_id} withdrew", (entry.unit,))
             return self._promote(op, event.seq, f"{request_id} withdrew")
 
     def accept(self, request_id: str, *, at: Time | None = None) -> tuple[Decision, ...]:
@@ -204,33 +279,112 @@ class Ledger:
             return self._promoted_since(op, 0)
 
     def tick(self, *, at: Time | None = None) -> tuple[Decision, ...]:
-        """Let time pass: expire due offers, apply due releases; return the promotions."""
+        """Let time pass: expire due offers, apply due releases; return the promotions.
+
+        Every event this caused (expiries included) is in :attr:`last_events`.
+        """
         with self._operation(at) as op:
             return self._promoted_since(op, 0)
 
+    def correct(
+        self, request_id: str, attributes: Mapping[str, Any], *, at: Time | None = None
+    ) -> Decision:
+        """Replace a live request's free attributes (a corrected e-mail); its place stays."""
+        with self._operation(at) as op:
+            entry = self._entry(request_id)
+            if entry.status in (Status.WITHDRAWN, Status.REJECTED):
+                raise LedgerError(
+                    f"request {request_id!r} is {entry.status.value}: only a live request "
+                    "can be corrected (erase removes a gone one's attributes)"
+                )
+            request = attrs.evolve(entry.request, attributes=attributes)
+            op.emit(EventKind.CORRECTED, request_id, payload=request)
+            return self._decision(request_id)
+
+    def erase(self, request_id: str, *, at: Time | None = None) -> None:
+        """Remove the request's free attributes for good; the log still replays to the same seats.
+
+        The store deletes them from its attributes table (SQLite overwrites
+        the freed bytes: ``secure_delete``; see docs/booking.md for PostgreSQL).
+        """
+        with self._operation(at) as op:
+            self._entry(request_id)
+            op.emit(EventKind.ERASED, request_id)
+
+    @property
+    def last_events(self) -> tuple[Event, ...]:
+        """Every event the calling thread's last successful operation recorded, in order.
+
+        This is each consequence of that operation: its own decision, and the
+        expiries, releases, offers and promotions due to time catching up.
+        """
+        events: tuple[Event, ...] = getattr(self._local, "events", ())
+        return events
+
+    @_locked
+    def outbox(self, after: int = 0) -> tuple[Event, ...]:
+        """The events with ``seq > after``, oldest first: a service's notification feed.
+
+        Keep the seq of the last event handled as the cursor (durably, with the
+        notice sent) and ask again with it: each event is seen exactly once.
+        """
+        self.refresh()
+        return tuple(self._state.log[after:])
+
+    @_locked
+    def verify(self) -> list[str]:
+        """Replay the whole log afresh and compare it with the ledger's and the store's state.
+
+        Returns the differences found (empty when the replay agrees).
+        """
+        self.refresh()
+        replayed = LedgerState.replay(self.setup, self.store.events(after=0))
+        live = self._state
+        problems = []
+        if replayed.seq != live.seq:
+            problems.append(f"replay ends at seq {replayed.seq}, the ledger at {live.seq}")
+        stored = self.store.statuses()
+        for request_id, entry in replayed.entries.items():
+            mine = live.entries.get(request_id)
+            if mine is None or (mine.status, mine.session) != (entry.status, entry.session):
+                problems.append(f"request {request_id!r}: replay and ledger differ")
+            row = stored.get(request_id)
+            if row != (entry.status.value, entry.session):
+                problems.append(f"request {request_id!r}: replay {entry.status.value}, store {row}")
+        for request_id in stored.keys() - replayed.entries.keys():
+            problems.append(f"request {request_id!r}: in the store's status table only")
+        if replayed.engine.left != live.engine.left:
+            problems.append("seats left per counter differ between replay and ledger")
+        return problems
+
     # -- read side ---------------------------------------------------------------------
 
+    @_locked
     def decision(self, request_id: str) -> Decision:
         """The request's current decision."""
         self.refresh()
         return self._decision(request_id)
 
+    @_locked
     def history(self, request_id: str) -> tuple[Event, ...]:
         """Every event that touched the request, oldest first."""
         self.refresh()
         log = self._state.log
         return tuple(log[seq - 1] for seq in self._entry(request_id).history)
 
+    @_locked
     def events(self) -> tuple[Event, ...]:
         """The whole event log."""
         self.refresh()
         return tuple(self._state.log)
 
+    @_locked
     def waitlist(self) -> tuple[str, ...]:
         """Waitlisted request ids in queue order (a request's position is its index + 1)."""
         self.refresh()
         return self._waitlist_ids()
 
+    @_locked
     def rosters(self) -> dict[str, tuple[str, ...]]:
         """Session id to the ids holding a seat there (seated or offered), in arrival order."""
         self.refresh()
@@ -241,16 +395,19 @@ class Ledger:
                 rosters[entry.session].append(entry.request.id)
         return {s: tuple(ids) for s, ids in rosters.items()}
 
+    @_locked
     def capacities(self) -> dict[str, int]:
         """Session id to its current capacity."""
         self.refresh()
         return dict(self._state.capacities)
 
+    @_locked
     def released(self) -> frozenset[str]:
         """Keys of the quotas released so far."""
         self.refresh()
         return frozenset(self._state.released)
 
+    @_locked
     def allocation(self) -> Allocation:
         """The current state as an allocation of the active (seated, offered, waitlisted) requests.
 
@@ -277,6 +434,7 @@ class Ledger:
             explainer=lambda _: decisions,
         )  # fmt: skip
 
+    @_locked
     def refresh(self) -> None:
         """Catch up with events other processes have written to the store."""
         for event in self.store.events(after=self._state.seq):
@@ -286,6 +444,10 @@ class Ledger:
 
     @contextmanager
     def _operation(self, at: Time | None) -> Iterator[_Operation]:
+        with self._lock:
+            yield from self._operate(at)
+
+    def _operate(self, at: Time | None) -> Iterator[_Operation]:
         """One atomic operation: lock the store, catch up, let time pass, act, write.
 
         If anything fails the in-memory state goes back to before the
@@ -294,13 +456,14 @@ class Ledger:
         events but the state goes back too, so it catches up from the store
         in store order.
         """
-        now = self.clock() if at is None else at
-        self._check_time(now)
+        if at is not None:
+            self._check_time(at, "at")
         state = self._state
         journaling = False
         try:
             with self.store.operation():
                 self.refresh()
+                now = self._now(at)
                 state.begin()
                 journaling = True
                 op = _Operation(state, now)
@@ -315,20 +478,67 @@ class Ledger:
             state.commit()
         else:
             state.rollback()
+        self._local.events = tuple(op.events)
 
     def _current(self, events: Sequence[Event]) -> dict[str, Entry]:
         """The entries the events touched, as they stand now (the store's status table)."""
         entries = self._state.entries
         return {e.request: entries[e.request] for e in events if e.request is not None}
 
-    def _check_time(self, now: object) -> None:
+    def _check_time(self, now: object, field: str) -> None:
         kind = self._time_kind
         valid = isinstance(now, int | datetime) and not isinstance(now, bool)
         if valid and kind is not None and not isinstance(now, kind):
             valid = False
         if not valid:
             expected = "an integer or a date-time" if kind is None else kind.__name__
-            raise FieldError("ledger", None, "time", now, f"must be {expected}")
+            raise FieldError("ledger", None, field, now, f"must be {expected}")
+        if isinstance(now, datetime) and now.utcoffset() is None:
+            raise FieldError(
+                "ledger", None, field, now.isoformat(),
+                "must carry a time zone (e.g. 2026-03-01T10:00:00+01:00 or ...Z)",
+            )  # fmt: skip
+
+    def _now(self, at: Time | None) -> Time:
+        """The operation's time, read inside the lock and checked against the last event.
+
+        An explicit ``at`` earlier than the last event is an error (a typo or a
+        replayed request); a clock reading earlier than it (clocks of two
+        servers disagree) is taken as the last event's time. An explicit ``at``
+        more than ``horizon`` ahead of the clock is an error.
+        """
+        log = self._state.log
+        last = log[-1].at if log else None
+        field = "clock" if at is None else "at"
+        now = self.clock() if at is None else at
+        self._check_time(now, field)
+        if last is not None and isinstance(now, datetime) != isinstance(last, datetime):
+            raise FieldError(
+                "ledger", None, field, _show(now),
+                f"must be {type(last).__name__}, like the ledger's earlier times",
+            )  # fmt: skip
+        if at is None:
+            return last if last is not None and now < last else now  # type: ignore[operator]
+        if last is not None and at < last:  # type: ignore[operator]
+            raise LedgerError(
+                f"time {_show(at)} is before the ledger's last event ({_show(last)}): "
+                "a ledger's time never goes back; pass a later --at (or none for now)"
+            )
+        if self.horizon is not None and isinstance(at, datetime) == isinstance(
+            self.horizon, timedelta
+        ):
+            clock: Time | None
+            try:
+                clock = self.clock()
+            except LedgerError:  # a tick ledger without a clock: bound by the last event
+                clock = last
+            same = isinstance(clock, datetime) == isinstance(at, datetime)
+            if clock is not None and same and at > clock + self.horizon:  # type: ignore[operator]
+                raise LedgerError(
+                    f"time {_show(at)} is more than {self.horizon} ahead of now ({_show(clock)}); "
+                    "if that is meant, pass --far-future (or set Ledger.horizon = None)"
+                )
+        return at
 
     def _catch_up_time(self, op: _Operation) -> None:
         """Expire offers and apply releases due by ``op.now``, in time order."""
@@ -367,14 +577,20 @@ class Ledger:
             if e.kind in kinds and e.request is not None and e.reason is Reason.PROMOTED
         )
 
-    def _promote(self, op: _Operation, cause: int | None, why: str) -> tuple[Decision, ...]:
-        """Pass through the waitlist in arrival order; seat (or offer) each unit that fits."""
+    def _promote(
+        self, op: _Operation, cause: int | None, why: str, only: Sequence[str] | None = None
+    ) -> tuple[Decision, ...]:
+        """Pass through the waitlist in arrival order; seat (or offer) each unit that fits.
+
+        ``only`` limits the pass to those units (when nothing else can have come to fit).
+        """
         state = self._state
         offer = self.setup.mode is PromotionMode.OFFER
         kind = EventKind.OFFERED if offer else EventKind.SEATED
         expires = op.now + self.setup.offer_window if offer else None  # type: ignore[operator]
         promoted: list[str] = []
-        for unit in state.waitlisted():
+        units = state.waitlisted() if only is None else [u for u in only if u in state.waitlist]
+        for unit in units:
             members = state.members(unit)
             session = state.place(members)
             if session is None:
@@ -421,14 +637,9 @@ class Ledger:
     def _submit(self, op: _Operation, members: tuple[Request, ...]) -> None:
         state = self._state
         unit = members[0].id
-        error = self._invalid(members)
         for member in members:
             op.emit(EventKind.SUBMITTED, member.id, payload=member, unit=unit)
         problem = self.setup.scenario
-        if error is not None:
-            for member in members:
-                op.emit(EventKind.REJECTED, member.id, reason=Reason.INVALID, note=error)
-            return
         ranked = problem.unit_acceptable(members)
         session = state.place(members)
         if session is None:
@@ -506,6 +717,21 @@ class Ledger:
             request.id, entry.status, entry.reason, session=entry.session, rank=rank,
             note=entry.note,
         )  # fmt: skip
+
+
+def _show(time: Time) -> str:
+    return time.isoformat() if isinstance(time, datetime) else str(time)
+
+
+def wall_clock(setup: LedgerSetup) -> Callable[[], Time]:
+    """Now in UTC for a date-time ledger; a tick ledger has no wall clock (pass ``at``)."""
+    if _time_kind(setup) is int:
+
+        def needs_at() -> Time:
+            raise LedgerError("this ledger counts time in integer ticks: pass at= (--at TICK)")
+
+        return needs_at
+    return lambda: datetime.now(UTC)
 
 
 def _time_kind(setup: LedgerSetup) -> type | None:

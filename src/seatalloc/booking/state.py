@@ -167,6 +167,9 @@ class LedgerState:
             return
         entry = self.entries[event.request]
         self._touch(entry.request, entry.unit)
+        if kind in (EventKind.CORRECTED, EventKind.ERASED):
+            self._reattribute(entry, event)
+            return
         if kind in (EventKind.SEATED, EventKind.OFFERED) or entry.request.id in self.engine.seat_of:
             self._seats += 1  # may seat or unseat
         changes: dict[str, Any] = {"history": (*entry.history, event.seq), "cause": event.cause}
@@ -225,6 +228,20 @@ class LedgerState:
         self.units[event.unit] = (*self.units.get(event.unit, ()), request.id)
         if request.party is not None and self.setup.scenario.policy.parties is PartyRule.TOGETHER:
             self.party_unit[request.party] = event.unit
+
+    def _reattribute(self, entry: Entry, event: Event) -> None:
+        """Give the request new free attributes (none when erased), in its entry and the log."""
+        attributes = {} if event.payload is None else event.payload.attributes
+        request = attrs.evolve(entry.request, attributes=attributes)
+        self.entries[request.id] = attrs.evolve(
+            entry, request=request, history=(*entry.history, event.seq)
+        )
+        # Earlier events of this process's log carry the old attributes: replace them
+        # (the journal does not cover the log's old events: these two kinds cannot fail).
+        for seq in entry.history:
+            old = self.log[seq - 1]
+            if old.payload is not None:
+                self.log[seq - 1] = attrs.evolve(old, payload=request)
 
     def _leave(self, entry: Entry) -> None:
         members = tuple(m for m in self.units.get(entry.unit, ()) if m != entry.request.id)

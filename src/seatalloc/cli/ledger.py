@@ -1,4 +1,4 @@
-"""``seatalloc ledger``: operate an online booking ledger kept in an SQLite file.
+"""``seatalloc ledger``: operate an online booking ledger (an SQLite file or a PostgreSQL URL).
 
 Each action is one ledger operation; every changed decision is printed as a
 tab-separated line: id, status, session (or waitlist position), reason, note.
@@ -10,17 +10,18 @@ import argparse
 import re
 import sys
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from seatalloc.allocation import Decision
-from seatalloc.booking import Ledger, LedgerError, LedgerSetup, PromotionMode, Time
+from seatalloc.booking import Ledger, LedgerSetup, PromotionMode, Time
+from seatalloc.booking.ledger import DEFAULT_HORIZON, wall_clock
 from seatalloc.cli._output import render
 from seatalloc.io import load_scenario, parse_requests_csv
 from seatalloc.io._files import read_text
 from seatalloc.io.requests import parse_arrival
 from seatalloc.model import PartyRule, Request
-from seatalloc.stores import SQLiteStore
+from seatalloc.stores import open_store
 
 __all__ = ["register"]
 
@@ -44,24 +45,16 @@ def _window(text: str) -> int | timedelta:
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
-def _wall_clock(setup: LedgerSetup) -> Callable[[], Time]:
-    """Now, in the kind of time the ledger keeps; integer ledgers need ``--at``."""
-    times = [q.release for q in setup.scenario.quotas if q.release is not None]
-    if isinstance(setup.offer_window, int) or any(isinstance(t, int) for t in times):
-
-        def needs_at() -> Time:
-            raise LedgerError("this ledger counts time in integer ticks: pass --at TICK")
-
-        return needs_at
-    # Naive release times in the scenario mean local wall time; otherwise UTC.
-    if any(isinstance(t, datetime) and t.tzinfo is None for t in times):
-        return datetime.now
-    return lambda: datetime.now(UTC)
-
-
 def _open(args: argparse.Namespace) -> Ledger:
-    store = SQLiteStore(args.db)
-    return Ledger(store, clock=_wall_clock(store.setup()))
+    store = open_store(args.db, lock_timeout=args.lock_timeout)
+    setup = store.setup()
+    ledger = Ledger(store, clock=wall_clock(setup))
+    ints = isinstance(setup.offer_window, int) or any(
+        isinstance(q.release, int) for q in setup.scenario.quotas
+    )
+    if not ints and not getattr(args, "far_future", False):
+        ledger.horizon = DEFAULT_HORIZON
+    return ledger
 
 
 def _print(decisions: Iterable[Decision]) -> None:
@@ -79,7 +72,7 @@ def _init(args: argparse.Namespace) -> int:
             "use 'seatalloc ledger submit'",
             file=sys.stderr,
         )
-    store = SQLiteStore(args.db)
+    store = open_store(args.db, create=True, lock_timeout=args.lock_timeout)
     store.initialise(LedgerSetup(scenario.replace(requests=()), args.mode, args.offer_window))
     print(f"{args.db}: ledger created ({len(scenario.sessions)} sessions, mode {args.mode.value})")
     return 0
@@ -117,6 +110,20 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _erase(args: argparse.Namespace) -> int:
+    _open(args).erase(args.id)
+    print(f"{args.id}: free attributes erased")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    problems = _open(args).verify()
+    for problem in problems:
+        print(problem)
+    print("replay agrees with the stored state" if not problems else f"{len(problems)} differences")
+    return 1 if problems else 0
+
+
 def _action(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         ledger = _open(args)
@@ -126,6 +133,7 @@ def _action(name: str) -> Callable[[argparse.Namespace], int]:
             "decline": lambda: ledger.decline(args.id, at=args.at),
             "release": lambda: ledger.release(at=args.at, quota=args.quota),
             "capacity": lambda: ledger.set_capacity(args.session, args.capacity, at=args.at),
+            "tick": lambda: ledger.tick(at=args.at),
         }
         _print(calls[name]())
         return 0
@@ -143,14 +151,25 @@ def register(subparsers: Any) -> None:
 
     def action(name: str, help: str, func: Callable[[argparse.Namespace], int]) -> Any:
         sub = actions.add_parser(name, help=help, description=help)
-        sub.add_argument("db", metavar="DB", help="the ledger's SQLite file")
+        sub.add_argument(
+            "db", metavar="DB", help="the ledger: an SQLite file or a postgresql:// URL"
+        )
+        sub.add_argument(
+            "--lock-timeout", type=float, default=10.0, metavar="SECONDS",
+            help="how long to wait for another process's lock (default: 10)",
+        )  # fmt: skip
         sub.set_defaults(func=func)
         return sub
 
     def timed(sub: Any) -> None:
         sub.add_argument(
-            "--at", type=_time, metavar="TIME", help="the time of the operation (default: now)"
-        )
+            "--at", type=_time, metavar="TIME",
+            help="the time of the operation, with a time zone (default: now)",
+        )  # fmt: skip
+        sub.add_argument(
+            "--far-future", action="store_true",
+            help="allow --at more than a day ahead of the clock",
+        )  # fmt: skip
 
     init = action("init", "create a ledger from a scenario", _init)
     init.add_argument("--scenario", required=True, metavar="SCENARIO.toml")
@@ -179,5 +198,11 @@ def register(subparsers: Any) -> None:
     capacity.add_argument("session", metavar="SESSION")
     capacity.add_argument("capacity", type=int, metavar="N")
     timed(capacity)
+    tick = action("tick", "apply offer expiries and releases due now (or --at)", _action("tick"))
+    timed(tick)
+    erase = action("erase", "erase a request's free attributes (personal data) for good", _erase)
+    erase.add_argument("id", metavar="ID")
+    verify = action("verify", "replay the whole log and compare it with the stored state", _verify)
+    del verify
     show = action("show", "print rosters and waitlist", _show)
     show.add_argument("--format", choices=("table", "json"), default="table")

@@ -1,48 +1,36 @@
-"""Where a booking ledger keeps its event log: in memory, or in an SQLite file.
+"""Where a booking ledger keeps its event log: in memory, an SQLite file, or PostgreSQL.
 
-A store promises four things (docs/booking.md, "The store contract"):
-``operation()`` makes everything inside it one atomic, exclusive unit;
-``events(after=n)`` returns the log after seq ``n`` in seq order;
-``append`` writes an operation's events and the current entry of every
-request they touched; ``setup()`` returns what the ledger was created with.
+Every store implements the contract in :mod:`seatalloc.booking.store`;
+:func:`open_store` picks one from a path or a ``postgresql://`` URL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
-from typing import Protocol
+import os
 
-from seatalloc.booking.events import Event, LedgerSetup
-from seatalloc.booking.state import Entry
+from seatalloc.booking.store import Store
 from seatalloc.stores.memory import MemoryStore
 from seatalloc.stores.sqlite import SQLiteStore
 
-__all__ = ["MemoryStore", "SQLiteStore", "Store"]
+__all__ = ["MemoryStore", "SQLiteStore", "Store", "open_store"]
 
 
-class Store(Protocol):
-    """What a ledger needs from its storage."""
+def open_store(
+    target: str | os.PathLike[str],
+    *,
+    create: bool = False,
+    lock_timeout: float = 10.0,
+    durable: bool = True,
+    threads: bool = False,
+) -> Store:
+    """The store at ``target``: a ``postgresql://`` (or ``postgres://``) URL, else an SQLite path.
 
-    locking: bool
-    """False only in the test-only unlocked mode, where operations are not exclusive."""
+    Only ``create`` makes a new SQLite file; otherwise a missing one is a
+    :class:`NotALedgerError` and nothing is created.
+    """
+    text = os.fspath(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        from seatalloc.stores.postgres import PostgresStore
 
-    def setup(self) -> LedgerSetup:
-        """The settings the store was initialised with; :class:`LedgerError` if none."""
-        ...
-
-    def initialise(self, setup: LedgerSetup) -> None:
-        """Store the settings of a new ledger; :class:`LedgerError` if it holds one already."""
-        ...
-
-    def operation(self) -> AbstractContextManager[None]:
-        """One exclusive, atomic operation: all of its writes land, or none."""
-        ...
-
-    def events(self, after: int) -> list[Event]:
-        """The events with ``seq > after``, in seq order."""
-        ...
-
-    def append(self, events: Sequence[Event], entries: Mapping[str, Entry]) -> None:
-        """Write an operation's events and the current entries of the requests they touched."""
-        ...
+        return PostgresStore(text, lock_timeout=lock_timeout)
+    return SQLiteStore(text, create=create, timeout=lock_timeout, durable=durable, threads=threads)

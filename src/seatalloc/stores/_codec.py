@@ -1,4 +1,9 @@
-"""Ledger settings and events as JSON text, for stores that keep text (SQLite, PostgreSQL)."""
+"""Ledger settings and events as JSON text, for stores that keep text (SQLite, PostgreSQL).
+
+A request's free attributes are never written into an event's text: they go
+to the store's attributes table (:func:`dump_attributes`), so erasing them
+leaves the log intact, and come back when the event is read.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from seatalloc.allocation import Reason
 from seatalloc.booking.events import Event, EventKind, LedgerSetup, PromotionMode
 from seatalloc.model import Group, Policy, Problem, Quota, Request, Session
 
-__all__ = ["dump_event", "dump_setup", "load_event", "load_setup"]
+__all__ = ["dump_attributes", "dump_event", "dump_setup", "load_event", "load_setup"]
 
 
 def _time(value: int | datetime | None) -> Any:
@@ -29,12 +34,19 @@ def _request(request: Request) -> dict[str, Any]:
         "arrival": _time(request.arrival),
         "sessions": list(request.sessions),
         "party": request.party,
-        "attributes": dict(request.attributes),
     }
 
 
-def _unrequest(data: dict[str, Any]) -> Request:
-    return Request(**{**data, "arrival": _untime(data["arrival"])})
+def _unrequest(data: dict[str, Any], attributes: str | None) -> Request:
+    fields = {k: v for k, v in data.items() if k != "attributes"}  # schema 1 kept them here
+    fields["arrival"] = _untime(fields["arrival"])
+    fields["attributes"] = {} if attributes is None else json.loads(attributes)
+    return Request(**fields)
+
+
+def dump_attributes(request: Request) -> str | None:
+    """The request's free attributes as JSON text, or ``None`` when it has none."""
+    return json.dumps(dict(request.attributes), sort_keys=True) if request.attributes else None
 
 
 def dump_setup(setup: LedgerSetup) -> str:
@@ -102,13 +114,15 @@ def dump_event(event: Event) -> str:
     return json.dumps({k: v for k, v in body.items() if v is not None}, sort_keys=True)
 
 
-def load_event(seq: int, kind: str, at: str, request: str | None, body: str) -> Event:
-    """An event from its columns."""
+def load_event(
+    seq: int, kind: str, at: str, request: str | None, body: str, attributes: str | None = None
+) -> Event:
+    """An event from its columns, with the request's attributes (JSON text) when it has any."""
     data = json.loads(body)
     if "reason" in data:
         data["reason"] = Reason(data["reason"])
     if "payload" in data:
-        data["payload"] = _unrequest(data["payload"])
+        data["payload"] = _unrequest(data["payload"], attributes)
     if "expires" in data:
         data["expires"] = _untime(data["expires"])
     return Event(seq, EventKind(kind), _untime(json.loads(at)), request, **data)

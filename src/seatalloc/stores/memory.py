@@ -6,14 +6,20 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from seatalloc.booking.events import Event, LedgerError, LedgerSetup
+import attrs
+
+from seatalloc.booking.events import Event, EventKind, LedgerError, LedgerSetup
 from seatalloc.booking.state import Entry
 
 __all__ = ["MemoryStore"]
 
 
 class MemoryStore:
-    """The event log in a list; a lock makes operations exclusive between threads."""
+    """The event log in a list; a lock makes operations exclusive between threads.
+
+    Free attributes are kept in the log's payloads, replaced there when
+    corrected and dropped when erased (nothing is written anywhere else).
+    """
 
     locking = True
 
@@ -42,8 +48,20 @@ class MemoryStore:
             self._pending = []
             yield
             # Reached only without an exception: the operation's events land together.
+            for event in self._pending:
+                if event.kind in (EventKind.CORRECTED, EventKind.ERASED):
+                    self._reattribute(event)
             self._events.extend(self._pending)
             self._pending = []
+
+    def _reattribute(self, event: Event) -> None:
+        attributes = {} if event.payload is None else event.payload.attributes
+        entry = self.entries[event.request or ""]
+        for seq in entry.history:
+            old = self._events[seq - 1] if seq <= len(self._events) else None
+            if old is not None and old.payload is not None:
+                payload = attrs.evolve(old.payload, attributes=attributes)
+                self._events[seq - 1] = attrs.evolve(old, payload=payload)
 
     def events(self, after: int) -> list[Event]:
         return self._events[after:]
@@ -51,3 +69,10 @@ class MemoryStore:
     def append(self, events: Sequence[Event], entries: Mapping[str, Entry]) -> None:
         self._pending.extend(events)
         self.entries.update(entries)
+
+    def statuses(self) -> dict[str, tuple[str, str | None]]:
+        """Request id to its current (status, session)."""
+        return {rid: (e.status.value, e.session) for rid, e in self.entries.items()}
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -5,12 +5,17 @@ write lock before it reads, so two processes never decide on the same
 state, and a killed process leaves the file as it was before the operation
 or after it. WAL journaling lets readers work while a writer writes.
 
-Schema (version 1, kept in ``PRAGMA user_version``):
+Schema (version 2, kept in ``PRAGMA user_version``):
 
 - ``meta(key, value)``: ``setup`` holds the ledger's settings as JSON.
 - ``events(seq, kind, at, request, body)``: the log; ``seq`` is the primary key.
 - ``requests(id, status, session, reason, last_event)``: the current status of
   every submitted request, one row each (a projection of the log, for SQL readers).
+- ``attributes(request, body)``: free attributes (personal data), apart from the
+  log so that erasing them leaves the log whole. ``secure_delete`` overwrites
+  deleted bytes, and an erasure truncates the WAL file after its commit.
+
+SQLite's failures are raised as the ledger's :class:`StoreError` subclasses.
 """
 
 from __future__ import annotations
@@ -18,16 +23,34 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from seatalloc.booking.events import Event, LedgerError, LedgerSetup
+from seatalloc.booking.events import (
+    Event,
+    EventKind,
+    LedgerError,
+    LedgerSetup,
+    LockTimeoutError,
+    NotALedgerError,
+    ReadOnlyError,
+    StoreError,
+    StoreFullError,
+)
 from seatalloc.booking.state import Entry
-from seatalloc.stores._codec import dump_event, dump_setup, load_event, load_setup
+from seatalloc.stores._codec import (
+    dump_attributes,
+    dump_event,
+    dump_setup,
+    load_event,
+    load_setup,
+)
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_BUSY, _LOCKED, _READONLY, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 11, 13, 14, 26
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,7 +69,18 @@ CREATE TABLE requests (
     reason TEXT NOT NULL,
     last_event INTEGER NOT NULL REFERENCES events (seq)
 );
+CREATE TABLE attributes (request TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
+
+
+class _Missing:
+    """No connection yet: the file does not exist, and only ``initialise`` creates it."""
+
+    def __getattr__(self, name: str) -> object:
+        raise NotALedgerError("no such ledger file: create one with 'seatalloc ledger init'")
+
+
+_MISSING: sqlite3.Connection = _Missing()  # type: ignore[assignment]
 
 
 class SQLiteStore:
@@ -54,6 +88,12 @@ class SQLiteStore:
 
     ``durable`` (the default) syncs every commit to disk (``synchronous=FULL``),
     so a committed decision survives a power cut, not only a killed process.
+    ``timeout`` is how long an operation waits for another's lock before a
+    :class:`LockTimeoutError`. A path that does not exist is an error
+    (:class:`NotALedgerError`, nothing is created) unless ``create``.
+    ``read_only`` opens the file for reading only; ``threads`` lets the
+    connection be used from several threads (the caller serialises, as a
+    :class:`Ledger` does).
 
     ``locking=False`` exists only so the test suite can show that its stress
     test detects overselling: operations then read without the lock and write
@@ -65,23 +105,52 @@ class SQLiteStore:
         path: str | os.PathLike[str],
         *,
         durable: bool = True,
-        timeout: float = 60.0,
+        timeout: float = 10.0,
         locking: bool = True,
         unsafe_window: float = 0.0,
+        create: bool = False,
+        read_only: bool = False,
+        threads: bool = False,
     ) -> None:
         self.path = os.fspath(path)
         self.locking = locking
+        self.timeout = timeout
         self._window = unsafe_window
-        # isolation_level=None: no implicit transactions; each operation says BEGIN itself.
-        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        self._erased = False
         self._setup: LedgerSetup | None = None
+        self._options = (durable, read_only, threads)
+        self._db = _MISSING
+        if create or os.path.exists(self.path):
+            self._connect(create=create)
+
+    def _connect(self, *, create: bool) -> None:
+        durable, read_only, threads = self._options
+        mode = "ro" if read_only else ("rwc" if create else "rw")
+        uri = f"file:{urllib.parse.quote(os.path.abspath(self.path))}?mode={mode}"
+        with self._translated():
+            # isolation_level=None: no implicit transactions; each operation says BEGIN itself.
+            self._db = sqlite3.connect(
+                uri, uri=True, timeout=self.timeout, isolation_level=None,
+                check_same_thread=not threads,
+            )  # fmt: skip
+            if not read_only:
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA secure_delete=ON")
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """SQLite's errors as the ledger's, each saying what to do."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise _translate(error, self.path, self.timeout) from None
 
     def close(self) -> None:
         """Close the connection."""
-        self._db.close()
+        if self._db is not _MISSING:
+            self._db.close()
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -92,24 +161,40 @@ class SQLiteStore:
     def _version(self) -> int:
         version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):
-            raise LedgerError(
-                f"{self.path}: ledger schema version {version}; "
-                f"this seatalloc reads version {SCHEMA_VERSION}"
+            raise NotALedgerError(
+                f"{self.path}: ledger schema version {version}; this seatalloc reads version "
+                f"{SCHEMA_VERSION}: use the seatalloc version that wrote it"
             )
         return version
 
     def setup(self) -> LedgerSetup:
         if self._setup is None:
-            row = None
-            if self._version() == SCHEMA_VERSION:
-                row = self._db.execute("SELECT value FROM meta WHERE key = 'setup'").fetchone()
+            if self._db is _MISSING:
+                raise NotALedgerError(
+                    f"{self.path}: no such ledger file; check the path, or create one with "
+                    "'seatalloc ledger init'"
+                )
+            with self._translated():
+                row = None
+                if self._version() == SCHEMA_VERSION:
+                    row = self._db.execute("SELECT value FROM meta WHERE key = 'setup'").fetchone()
             if row is None:
-                raise LedgerError(f"{self.path} holds no ledger: run 'seatalloc ledger init' first")
-            self._setup = load_setup(row[0])
+                raise NotALedgerError(
+                    f"{self.path} holds no ledger: run 'seatalloc ledger init' first"
+                )
+            try:
+                self._setup = load_setup(row[0])
+            except (ValueError, KeyError, TypeError) as error:
+                raise NotALedgerError(
+                    f"{self.path}: the ledger's settings row is malformed "
+                    f"({type(error).__name__}); restore the file from a backup"
+                ) from None
         return self._setup
 
     def initialise(self, setup: LedgerSetup) -> None:
-        with self._transaction():
+        if self._db is _MISSING:
+            self._connect(create=True)
+        with self._translated(), self._transaction():
             if self._version() != 0:
                 raise LedgerError(f"{self.path} already holds a ledger")
             for statement in _SCHEMA.split(";"):
@@ -126,23 +211,33 @@ class SQLiteStore:
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # SQLite may have rolled back already (disk full)
+                self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
 
     @contextmanager
     def operation(self) -> Iterator[None]:
-        if not self.locking:
-            yield
-            return
-        with self._transaction():
-            yield
+        with self._translated():
+            if not self.locking:
+                yield
+            else:
+                with self._transaction():
+                    yield
+            if self._erased:
+                # Erased bytes may linger in the WAL file's old frames: empty it now.
+                self._erased = False
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def events(self, after: int) -> list[Event]:
-        rows = self._db.execute(
-            "SELECT seq, kind, at, request, body FROM events WHERE seq > ? ORDER BY seq", (after,)
-        )
-        return [load_event(*row) for row in rows]
+        with self._translated():
+            rows = self._db.execute(
+                "SELECT e.seq, e.kind, e.at, e.request, e.body, a.body FROM events e "
+                "LEFT JOIN attributes a ON a.request = e.request AND e.kind IN (?, ?) "
+                "WHERE e.seq > ? ORDER BY e.seq",
+                (EventKind.SUBMITTED.value, EventKind.CORRECTED.value, after),
+            )
+            return [load_event(*row) for row in rows]
 
     def append(self, events: Sequence[Event], entries: Mapping[str, Entry]) -> None:
         if not events:
@@ -173,6 +268,20 @@ class SQLiteStore:
                     "INSERT INTO events (kind, at, request, body) VALUES (?, ?, ?, ?)", row
                 )
                 last = cursor.lastrowid or 0
+        for event in events:
+            if event.kind is EventKind.ERASED:
+                db.execute("DELETE FROM attributes WHERE request = ?", (event.request,))
+                self._erased = True
+            elif event.payload is not None:
+                body = dump_attributes(event.payload)
+                if body is None:
+                    db.execute("DELETE FROM attributes WHERE request = ?", (event.request,))
+                else:
+                    db.execute(
+                        "INSERT INTO attributes VALUES (?, ?) ON CONFLICT (request) "
+                        "DO UPDATE SET body = excluded.body",
+                        (event.request, body),
+                    )
         db.executemany(
             "INSERT INTO requests VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "status = excluded.status, session = excluded.session, reason = excluded.reason, "
@@ -182,12 +291,39 @@ class SQLiteStore:
 
     def statuses(self) -> dict[str, tuple[str, str | None]]:
         """Request id to its current (status, session), as the ``requests`` table holds them."""
-        rows = self._db.execute("SELECT id, status, session FROM requests")
-        return {rid: (status, session) for rid, status, session in rows}
+        with self._translated():
+            rows = self._db.execute("SELECT id, status, session FROM requests")
+            return {rid: (status, session) for rid, status, session in rows}
 
     def integrity(self) -> str:
         """SQLite's own ``PRAGMA integrity_check`` answer: ``"ok"`` when the file is sound."""
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _translate(error: sqlite3.Error, path: str, timeout: float) -> StoreError:
+    """The ledger error for an SQLite error: what went wrong, and what to do."""
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_BUSY, _LOCKED):
+        return LockTimeoutError(
+            f"{path}: another process held the ledger's lock for more than {timeout:g} s; "
+            "nothing was written: try again, or raise --lock-timeout"
+        )
+    if code == _READONLY:
+        return ReadOnlyError(
+            f"{path} is read-only: nothing was written; check the permissions of the file "
+            "and of its directory (SQLite writes a -wal file beside it)"
+        )
+    if code == _FULL:
+        return StoreFullError(
+            f"{path}: the disk (or the database's size limit) is full; nothing was written: "
+            "free space and try again"
+        )
+    if code in (_CORRUPT, _NOTADB, _CANTOPEN):
+        return NotALedgerError(
+            f"{path} is not a seatalloc ledger, or it is damaged: check the path, or restore "
+            "the file from a backup"
+        )
+    return StoreError(f"{path}: the database failed ({type(error).__name__}); nothing was written")
 
 
 def json_time(event: Event) -> str:
