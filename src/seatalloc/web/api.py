@@ -56,10 +56,11 @@ def decision_json(decision: Decision, expires: object = None) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _registered(registered: Registered) -> dict[str, Any]:
+def _registered(request: Request, registered: Registered) -> dict[str, Any]:
+    root = request.scope.get("root_path", "").rstrip("/")
     return {
         **decision_json(registered.decision), "token": registered.token,
-        "status_url": f"/me/{registered.token}",
+        "status_url": f"{root}/me/{registered.token}",
     }  # fmt: skip
 
 
@@ -133,7 +134,7 @@ async def register(request: Request) -> Response:
         raise _Problem(409, "the registration conflicts with an earlier one") from None
     if registered[0].decision.status is Status.REJECTED:
         raise _Problem(422, "the ledger rejected the registration")
-    return _Json({"registrations": [_registered(r) for r in registered]}, status_code=201)
+    return _Json({"registrations": [_registered(request, r) for r in registered]}, status_code=201)
 
 
 async def _person(request: Request) -> tuple[Any, Decision, Any]:

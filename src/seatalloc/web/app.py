@@ -90,10 +90,10 @@ class Web:
         cookie = request.cookies.get(_ORGANISER, "")
         return hmac.compare_digest(cookie.encode(), self._session_key.encode())
 
-    def organiser_cookie(self, response: Response) -> None:
+    def organiser_cookie(self, response: Response, root: str) -> None:
         response.set_cookie(
             _ORGANISER, self._session_key, httponly=True, samesite="strict", secure=self.secure,
-            path="/organiser",
+            path=f"{root}/organiser",
         )  # fmt: skip
 
     async def form(self, request: Request) -> dict[str, str]:
@@ -119,6 +119,7 @@ class Web:
 
         html = self.templates.get_template(template).render(
             t=t, lang=lang, languages=LANGUAGES, texts=TEXTS, csrf=csrf, path=request.url.path,
+            root=_root(request), base_url=str(request.base_url).rstrip("/"),
             scenario=self.scenario, roles=self.roles, session_name=self.session_name,
             when=_when, **context,
         )  # fmt: skip
@@ -145,6 +146,12 @@ def _when(value: object) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M %Z").strip()
     return "-" if value is None else str(value)
+
+
+def _root(request: Request) -> str:
+    """The prefix the app is mounted under ('' at the top)."""
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/")
 
 
 def _web(request: Request) -> Web:
@@ -214,7 +221,7 @@ async def status_action(request: Request) -> Response:
             raise HTTPException(404, "no such action")
     except LedgerError:
         pass  # e.g. the offer expired meanwhile: the status page shows where things stand.
-    return RedirectResponse(f"/me/{request.path_params['token']}", status_code=303)
+    return RedirectResponse(f"{_root(request)}/me/{request.path_params['token']}", status_code=303)
 
 
 # -- organiser pages -----------------------------------------------------------------
@@ -238,16 +245,16 @@ async def organiser_login(request: Request) -> Response:
     form = await web.form(request)
     if not web.check_token(form.get("token", "")):
         return web.page(request, "login.html", 401, wrong=True)
-    response = RedirectResponse("/organiser", status_code=303)
-    web.organiser_cookie(response)
+    response = RedirectResponse(f"{_root(request)}/organiser", status_code=303)
+    web.organiser_cookie(response, _root(request))
     return response
 
 
 async def organiser_logout(request: Request) -> Response:
     web = _web(request)
     await web.form(request)
-    response = RedirectResponse("/organiser", status_code=303)
-    response.delete_cookie(_ORGANISER, path="/organiser")
+    response = RedirectResponse(f"{_root(request)}/organiser", status_code=303)
+    response.delete_cookie(_ORGANISER, path=f"{_root(request)}/organiser")
     return response
 
 
@@ -275,7 +282,7 @@ async def organiser_action(request: Request) -> Response:
         count = await web.service.release(quota)
     else:
         raise HTTPException(404, "no such action")
-    return RedirectResponse(f"/organiser?done={count}", status_code=303)
+    return RedirectResponse(f"{_root(request)}/organiser?done={count}", status_code=303)
 
 
 async def roster_csv(request: Request) -> Response:
@@ -309,7 +316,7 @@ def _cell(value: object) -> str:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.scope["path"].startswith(f"{_root(request)}/api/")
 
 
 async def http_error(request: Request, error: Exception) -> Response:
