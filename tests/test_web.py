@@ -316,3 +316,39 @@ def test_openapi_document_names_every_api_route(small_server: Client) -> None:
     group = document["paths"]["/api/registrations"]["post"]["requestBody"]
     enum = group["content"]["application/json"]["schema"]["properties"]["group"]["enum"]
     assert enum == ["skane", "uppsala"]
+
+
+def test_seatalloc_serve_serves_the_embedded_workshop(tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "SEATALLOC_ORGANISER_TOKEN": TOKEN}
+    db = tmp_path / "serve.db"
+    command = [sys.executable, "-m", "seatalloc", "serve", "--db", str(db), "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+                    assert NOV04 in page.read().decode()
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "seatalloc serve did not answer"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    other = tmp_path / "other.toml"
+    other.write_text('[[sessions]]\nid = "x"\ncapacity = 1\n[[groups]]\nid = "g"\n')
+    done = subprocess.run([*command[:4], str(other), *command[4:]], capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 2 and "another scenario" in done.stderr
