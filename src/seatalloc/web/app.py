@@ -316,7 +316,8 @@ def _cell(value: object) -> str:
 
 
 def _is_api(request: Request) -> bool:
-    return request.scope["path"].startswith(f"{_root(request)}/api/")
+    path: str = request.scope["path"]
+    return path.startswith(f"{_root(request)}/api/")
 
 
 async def http_error(request: Request, error: Exception) -> Response:
