@@ -77,7 +77,9 @@ def open_ledger(db: str, scenario: Problem, *, lock_timeout: float = 5.0) -> Led
     if setup.scenario != scenario:
         store.close()
         raise LedgerError(f"{db} holds a ledger for another scenario; use a new --db")
-    return Ledger(store, clock=_clock(setup))
+    ledger = Ledger(store, clock=_clock(setup))
+    ledger.refresh()  # replay the log now, at start-up, not in the first request
+    return ledger
 
 
 def _clock(setup: LedgerSetup) -> Callable[[], Time]:
