@@ -18,7 +18,7 @@ from seatalloc.errors import SeatallocError
 __all__ = ["main"]
 
 # Sub-command modules, in the order ``--help`` lists them.
-COMMANDS = ("init", "demo", "allocate", "check", "breakouts", "ledger", "simulate")
+COMMANDS = ("init", "demo", "allocate", "check", "breakouts", "ledger", "simulate", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
