@@ -30,11 +30,12 @@ from seatalloc.booking import (
     Ledger,
     LedgerError,
     LedgerSetup,
+    LockTimeoutError,
     Time,
     UnknownRequestError,
 )
 from seatalloc.model import Problem, Request
-from seatalloc.stores import SQLiteStore
+from seatalloc.stores import open_store
 
 __all__ = [
     "ConflictError",
@@ -67,7 +68,7 @@ def open_ledger(db: str, scenario: Problem, *, lock_timeout: float = 5.0) -> Led
     A file that already holds a ledger keeps its own settings; if its
     scenario differs from ``scenario`` this is an error rather than a silent choice.
     """
-    store = SQLiteStore(db, timeout=lock_timeout)
+    store = open_store(db, create=True, lock_timeout=lock_timeout)
     scenario = scenario.replace(requests=())
     try:
         setup = store.setup()
@@ -161,6 +162,8 @@ class LedgerService:
     def _guarded(fn: Callable[..., T], *args: Any) -> T:
         try:
             return fn(*args)
+        except LockTimeoutError as error:
+            raise Unavailable() from error
         except sqlite3.OperationalError as error:
             if _locked(error):
                 raise Unavailable() from error
