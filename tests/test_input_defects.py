@@ -191,7 +191,8 @@ def test_tab_delimiter_and_excel_sep_line_are_read() -> None:
     excel = read_request_rows(text, "f.csv")
     assert [str(e) for e in excel.errors] == [
         "f.csv, line 4, column 'arrival': request 'r2': field 'arrival' must be an integer "
-        "or an ISO 8601 date-time, got 'x'"
+        "or an ISO 8601 date-time (such as 2020-10-01 09:00 or "
+        "2020-10-01T09:00+01:00; write day/month/year dates as year-month-day), got 'x'"
     ]
 
 

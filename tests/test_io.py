@@ -237,7 +237,8 @@ BAD_ROWS = {
     ],
     "bad_arrival": [
         "line 3, column 'arrival': request 'r2': field 'arrival' must be an integer or an "
-        "ISO 8601 date-time, got 'tomorrow'"
+        "ISO 8601 date-time (such as 2020-10-01 09:00 or "
+        "2020-10-01T09:00+01:00; write day/month/year dates as year-month-day), got 'tomorrow'"
     ],
     "mixed_arrival": [
         "line 3, column 'arrival': request 'r2': field 'arrival' must be an integer like the "

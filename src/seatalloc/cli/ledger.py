@@ -16,7 +16,7 @@ from typing import Any
 from seatalloc.allocation import Decision
 from seatalloc.booking import Ledger, LedgerSetup, PromotionMode, Time
 from seatalloc.booking.ledger import DEFAULT_HORIZON, wall_clock
-from seatalloc.cli._output import render
+from seatalloc.cli._output import FORMATS, render
 from seatalloc.io import load_scenario, parse_requests_csv
 from seatalloc.io._files import read_text
 from seatalloc.io.requests import parse_arrival
@@ -57,7 +57,13 @@ def _open(args: argparse.Namespace) -> Ledger:
     return ledger
 
 
+def _header() -> None:
+    """The header line above the tab-separated decision lines."""
+    print("\t".join(("request", "status", "session_or_position", "reason", "note")))
+
+
 def _print(decisions: Iterable[Decision]) -> None:
+    """One tab-separated line per decision."""
     for d in decisions:
         where = d.session if d.session is not None else d.position
         cells = (d.request, d.status.value, where, d.reason.value, d.note)
@@ -73,8 +79,9 @@ def _init(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     store = open_store(args.db, create=True, lock_timeout=args.lock_timeout)
-    store.initialise(LedgerSetup(scenario.replace(requests=()), args.mode, args.offer_window))
-    print(f"{args.db}: ledger created ({len(scenario.sessions)} sessions, mode {args.mode.value})")
+    mode = PromotionMode(args.mode)
+    store.initialise(LedgerSetup(scenario.replace(requests=()), mode, args.offer_window))
+    print(f"{args.db}: ledger created ({len(scenario.sessions)} sessions, mode {mode.value})")
     return 0
 
 
@@ -98,6 +105,7 @@ def _submit(args: argparse.Namespace) -> int:
     ledger = _open(args)
     requests = parse_requests_csv(read_text(args.requests), args.requests)
     together = ledger.setup.scenario.policy.parties is PartyRule.TOGETHER
+    _header()
     for unit in _units(requests, together):
         _print(ledger.submit_party(unit, at=args.at))
     return 0
@@ -135,7 +143,9 @@ def _action(name: str) -> Callable[[argparse.Namespace], int]:
             "capacity": lambda: ledger.set_capacity(args.session, args.capacity, at=args.at),
             "tick": lambda: ledger.tick(at=args.at),
         }
-        _print(calls[name]())
+        decisions = calls[name]()
+        _header()
+        _print(decisions)
         return 0
 
     return run
@@ -174,7 +184,7 @@ def register(subparsers: Any) -> None:
     init = action("init", "create a ledger from a scenario", _init)
     init.add_argument("--scenario", required=True, metavar="SCENARIO.toml")
     init.add_argument(
-        "--mode", type=PromotionMode, choices=list(PromotionMode), default=PromotionMode.DIRECT,
+        "--mode", choices=[m.value for m in PromotionMode], default=PromotionMode.DIRECT.value,
         help="direct: promote into seats; offer: hold seats until accepted (default: direct)",
     )  # fmt: skip
     init.add_argument(
@@ -205,4 +215,7 @@ def register(subparsers: Any) -> None:
     verify = action("verify", "replay the whole log and compare it with the stored state", _verify)
     del verify
     show = action("show", "print rosters and waitlist", _show)
-    show.add_argument("--format", choices=("table", "json"), default="table")
+    show.add_argument(
+        "--format", choices=FORMATS, default="table",
+        help="table (text), json or csv, as 'seatalloc allocate' writes them (default: table)",
+    )  # fmt: skip

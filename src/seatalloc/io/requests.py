@@ -74,6 +74,13 @@ class RequestRows:
 _EXCEL_SEP = re.compile(r"sep=(.)\r?\n?")
 
 
+_FORMATS = (
+    " (such as 2020-10-01 09:00 or 2020-10-01T09:00+01:00; "
+    "write day/month/year dates as year-month-day)"
+)
+"""The accepted arrival forms, named when an arrival is none of them."""
+
+
 def delimiter(text: str) -> str:
     """The CSV delimiter: the one an Excel ``sep=X`` first line names, else whichever of
     ``,``, ``;`` and tab the header line holds most of (``,`` on a tie)."""
@@ -344,7 +351,7 @@ def _request(
     if arrival is None:
         fault = datetime_fault(value["arrival"])
         expected = "must be an integer or an ISO 8601 date-time"
-        bad("arrival", value["arrival"], f"{expected} {fault}" if fault else expected)
+        bad("arrival", value["arrival"], f"{expected} {fault}" if fault else expected + _FORMATS)
     sessions = tuple(s.strip() for s in value["sessions"].split("|")) if value["sessions"] else ()
     if "" in sessions:
         bad("sessions", value["sessions"], "must not have an empty item between '|'")
