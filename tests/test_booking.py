@@ -265,3 +265,22 @@ def test_an_operation_whose_write_fails_leaves_no_trace(mode: str) -> None:
     replayed = LedgerState.replay(ledger.setup, store.events(after=0))
     assert fingerprint(ledger._state) == fingerprint(replayed)
     assert len(ledger.events()) > len(operations)
+
+
+def test_releases_due_together_fill_free_seats_in_arrival_order_not_board_by_board() -> None:
+    problem = Problem(
+        sessions=[Session("d1", 4)],
+        groups=[Group("a"), Group("b")],
+        quotas=[Quota(1, group="a", release=10), Quota(1, group="b", release=10)],
+        requests=[],
+    )
+    ledger = Ledger.create(MemoryStore(), problem, clock=lambda: 0)
+    arrivals = [("a1", "a"), ("b1", "b"), ("b2", "b"), ("b3", "b"), ("a2", "a")]
+    for t, (rid, group) in enumerate(arrivals, start=1):
+        ledger.submit(Request(rid, group, arrival=t, sessions=("d1",)), at=t)
+    assert ledger.waitlist() == ("b2", "b3", "a2")
+    promoted = ledger.tick(at=10)
+    # Two seats free up at once: the two earliest waiting get them, whatever their board
+    # (releasing board a first and promoting after it would seat a2 before b3).
+    assert [d.request for d in promoted] == ["b2", "b3"]
+    assert ledger.waitlist() == ("a2",)

@@ -556,10 +556,23 @@ class Ledger:
                 assert expires is not None
                 if expires <= op.now:  # type: ignore[operator]
                     due.append((expires, state.entries[unit].order, unit, "expire"))
-        for when, _, key, what in sorted(due, key=lambda d: (d[0], d[1], d[2])):
+        ordered = sorted(due, key=lambda d: (d[0], d[1], d[2]))
+        batch: list[str] = []  # quotas released at one instant: freed together, one promotion
+        first_release = 0
+        for i, (when, _, key, what) in enumerate(ordered):
             if what == "release":
                 event = op.emit(EventKind.RELEASED, quota=key, note=f"release time {when}")
-                self._promote(op, event.seq, f"quota {key} released")
+                first_release = first_release if batch else event.seq
+                batch.append(key)
+                following = ordered[i + 1] if i + 1 < len(ordered) else None
+                if following is None or following[3] != "release" or following[0] != when:
+                    why = (
+                        f"quota {key} released"
+                        if len(batch) == 1
+                        else (f"{len(batch)} quotas released at {when}")
+                    )
+                    self._promote(op, first_release, why)
+                    batch = []
                 continue
             first = None
             for member in state.units.get(key, ()):

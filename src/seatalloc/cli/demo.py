@@ -157,8 +157,8 @@ def render_release(release: Release) -> str:
     lines = [
         "== Earmarks released at the registration deadline ==",
         f"At the deadline (t = {release.deadline}, after the last request) every board's "
-        "unused places open to all. The booking ledger releases them board by board "
-        "(by quota key) and after each seats the waitlist in arrival order where a seat is free.",
+        "unused places open to all. The booking ledger releases them together, then seats "
+        "the waitlist in arrival order where a seat is free.",
         table(("", "before", "after"), rows),
         "",
         f"Promoted from the waitlist: {len(release.promoted)}",
