@@ -14,6 +14,7 @@ from seatalloc.scenarios import workshop
 xlsxwriter = pytest.importorskip("xlsxwriter", reason="needs the 'excel' extra")
 pytest.importorskip("python_calamine", reason="needs the 'excel' extra")
 
+from seatalloc.breakouts.reader import read_roster  # noqa: E402
 from seatalloc.io.excel import load_requests_sheet, read_sheet, sheet_name  # noqa: E402
 
 HEADER = ["id", "group", "role", "arrival", "sessions", "name", "email"]
@@ -112,3 +113,38 @@ def test_sheet_names_are_valid_and_unique() -> None:
     long = "x" * 40
     assert sheet_name(long) == "x" * 31
     assert sheet_name(long, [sheet_name(long)]) == "x" * 27 + " (2)"
+
+
+def _roster_book(path: Path, rows: list[list[object]]) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    page = book.add_worksheet("Deltagare")
+    page.write_row(0, 0, ["id", "group", "role", "name"])
+    for r, row in enumerate(rows, start=1):
+        page.write_row(r, 0, row)
+    book.close()
+    return path
+
+
+def test_a_breakout_roster_is_read_from_xlsx_and_a_bad_row_named_by_sheet_line_field(
+    tmp_path: Path,
+) -> None:
+    rows: list[list[object]] = [
+        ["p1", "uppsala", "planner", NAMES[0]],
+        [7, "skane", "", NAMES[1]],  # a whole-number id cell is the text "7"
+        ["p3", "skane", "transport", NAMES[2]],
+    ]
+    roster = read_roster(_roster_book(tmp_path / "r.xlsx", rows))
+    people = {p.id: p for p in roster.participants}
+    assert {k: (p.group, p.role) for k, p in people.items()} == {
+        "p1": ("uppsala", "planner"), "7": ("skane", ""), "p3": ("skane", "transport"),
+    }  # fmt: skip
+    assert people["p3"].attributes["name"] == NAMES[2]
+    rows[2][1] = ""
+    path = _roster_book(tmp_path / "bad.xlsx", rows)
+    with pytest.raises(ProblemError) as caught:
+        read_roster(path)
+    source = f"{path} (sheet 'Deltagare')"
+    assert str(caught.value) == (
+        f"{source}: 1 error:\n  {source}, line 4, column 'group': participant 'p3': "
+        "field 'group' must not be empty, got ''"
+    )

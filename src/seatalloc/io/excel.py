@@ -1,4 +1,6 @@
-"""Requests from spreadsheets (.xlsx, .ods) and rosters written as .xlsx (extra ``excel``).
+"""Requests and breakout rosters from spreadsheets (.xlsx, .ods), rosters written as .xlsx.
+
+Both need the extra ``excel``.
 
 Reading goes through python-calamine, writing through XlsxWriter: measured on
 20,000 rows of seven columns (median of 5), calamine read a sheet in 0.10 s
@@ -6,8 +8,9 @@ against openpyxl's 0.88 s, and it also reads OpenDocument; XlsxWriter wrote
 it in 0.78 s against openpyxl's 1.20 s, and it only writes, so each job gets
 the lighter tool. Both are imported only when a spreadsheet is read or written.
 
-A sheet holds the same columns as the requests CSV, header in the first row;
-each row goes through the CSV reader's own row check (one validator), so the
+A sheet holds the same columns as the requests (or roster) CSV, header in
+the first row; each row goes through the CSV reader's own row check (one
+validator: seatalloc.io.requests, seatalloc.breakouts.reader), so the
 rules and the messages are the same. Messages name the file, the sheet and
 the row as the spreadsheet numbers it (``line 3`` is row 3).
 """
@@ -37,6 +40,7 @@ __all__ = [
     "load_requests_sheet",
     "read_sheet",
     "read_sheet_request_rows",
+    "read_sheet_table",
     "sheet_name",
     "write_workbook",
 ]
@@ -90,22 +94,33 @@ def _trim(rows: list[list[str]]) -> list[list[str]]:
     return [row[:width] + [""] * (width - len(row)) for row in rows]
 
 
-def read_sheet_request_rows(path: str | os.PathLike[str], sheet: str | None = None) -> RequestRows:
-    """Every row of the sheet checked by the requests CSV rules; bad rows collected."""
+def read_sheet_table(
+    path: str | os.PathLike[str], sheet: str | None = None
+) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
+    """The source name for messages, the header and the numbered non-empty rows of a sheet.
+
+    Every row is as wide as the header (see :func:`read_sheet`); rows are
+    numbered as the spreadsheet numbers them, the header being row 1.
+    """
     name, rows = read_sheet(path, sheet)
     source = f"{path} (sheet {name!r})"
     if not rows or not any(c.strip() for c in rows[0]):
         raise InputError(f"{source}: row 1 is empty, expected a header row naming the columns")
     header = [c.strip() for c in rows[0]]
+    numbered = enumerate(rows[1:], start=2)
+    return source, header, [(line, f) for line, f in numbered if "".join(f).strip()]
+
+
+def read_sheet_request_rows(path: str | os.PathLike[str], sheet: str | None = None) -> RequestRows:
+    """Every row of the sheet checked by the requests CSV rules; bad rows collected."""
+    source, header, rows = read_sheet_table(path, sheet)
     errors = header_errors(header, source)
     if errors:
         raise ProblemError(errors)
     requests: list[Request] = []
     lines: dict[str, int] = {}
     arrivals: dict[str, str] = {}
-    for line, fields in enumerate(rows[1:], start=2):
-        if not "".join(fields).strip():
-            continue  # an empty row: no data to keep
+    for line, fields in rows:
         cells = dict(zip(header, fields, strict=True))
         request, row_errors = _request(cells, lines, source, line)
         errors += row_errors
