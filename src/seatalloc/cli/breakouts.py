@@ -17,6 +17,7 @@ from seatalloc.breakouts import (
 )
 from seatalloc.budget import Budget, Progress
 from seatalloc.errors import FieldError
+from seatalloc.model import Group, Problem, Request, Session
 
 __all__ = ["register", "render_plan", "run"]
 
@@ -30,7 +31,10 @@ def register(subparsers: Any) -> None:
             "discussion tables for one or more rounds. Exit code 1 when a hard rule is broken."
         ),
     )
-    parser.add_argument("input", metavar="ROSTER.csv|SCENARIO.toml")
+    parser.add_argument(
+        "input", metavar="ROSTER.csv|ROSTER.xlsx|ROSTER.ods|SCENARIO.toml",
+        help="a roster (a spreadsheet needs the 'excel' extra) or a scenario",
+    )  # fmt: skip
     parser.add_argument("--requests", metavar="REQUESTS.csv", help="with a scenario")
     parser.add_argument("--session", metavar="ID", help="with a scenario: whose seated people")
     parser.add_argument("--tables", type=int, required=True, metavar="N")
@@ -67,6 +71,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--apart", action="append", default=[], metavar="ID,ID",
         help="two people who must never share a table; repeatable",
+    )  # fmt: skip
+    parser.add_argument(
+        "--plot", metavar="PATH",
+        help="also draw the seating chart, one panel per round (.png or .svg)",
     )  # fmt: skip
     parser.set_defaults(func=run)
 
@@ -115,6 +123,16 @@ def _roster(args: argparse.Namespace) -> Roster:
     return Roster.from_allocation(allocate(problem), args.session)
 
 
+def _seated(roster: Roster) -> Problem:
+    """The roster as a one-session problem: the id, group and role the seating chart draws."""
+    people = roster.participants
+    return Problem(
+        sessions=(Session("breakouts", len(people)),),
+        groups=tuple(Group(g) for g in sorted({p.group for p in people})),
+        requests=tuple(Request(p.id, p.group, p.role) for p in people),
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     values = [v.strip() for v in args.colleagues.split(",")]
     try:
@@ -129,10 +147,15 @@ def run(args: argparse.Namespace) -> int:
         apart=_pairs("--apart", args.apart),
     )  # fmt: skip
     budget = Budget(time_limit=args.time_limit, work=args.work, seed=args.seed)
+    if args.plot is not None:
+        from seatalloc.plots import check_plot
+
+        check_plot(args.plot)  # a bad path or a missing extra fails before the work
+    roster = _roster(args)
     live = sys.stderr.isatty()
     try:
         plan = plan_breakouts(
-            _roster(args), args.tables, args.rounds, rules, method=args.method, budget=budget,
+            roster, args.tables, args.rounds, rules, method=args.method, budget=budget,
             progress=_progress_line if live else None,
         )  # fmt: skip
     finally:
@@ -140,6 +163,11 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
     print(plan.to_json() if args.format == "json" else render_plan(plan))
+    if args.plot is not None:
+        from seatalloc.plots import plot_breakouts
+
+        plot_breakouts(plan, _seated(roster), args.plot, args.session or "")
+        print(f"wrote {args.plot}", file=sys.stderr if args.format == "json" else sys.stdout)
     return 1 if plan.quality.violations else 0
 
 
