@@ -37,9 +37,14 @@ def register(subparsers: Any) -> None:
     )  # fmt: skip
     parser.add_argument("--requests", metavar="REQUESTS.csv", help="with a scenario")
     parser.add_argument("--session", metavar="ID", help="with a scenario: whose seated people")
-    parser.add_argument("--tables", type=int, required=True, metavar="N")
+    parser.add_argument(
+        "--tables", type=int, required=True, metavar="N", help="tables per round (required)"
+    )
     parser.add_argument("--rounds", type=int, default=1, metavar="R", help="default: 1")
-    parser.add_argument("--roles", choices=("balanced", "ignore"), default="balanced")
+    parser.add_argument(
+        "--roles", choices=("balanced", "ignore"), default="balanced",
+        help="balanced: each table gets each role as evenly as possible (default: balanced)",
+    )  # fmt: skip
     parser.add_argument(
         "--colleagues",
         default="any",
@@ -47,10 +52,21 @@ def register(subparsers: Any) -> None:
         help="one value for all rounds, or one per round (default: any)",
     )
     parser.add_argument(
-        "--mixing", choices=[m.value for m in Mixing], default=Mixing.FEWEST_REPEATS.value
+        "--mixing", choices=[m.value for m in Mixing], default=Mixing.FEWEST_REPEATS.value,
+        help="never-twice: no pair shares a table twice (hard); fewest-repeats: as few repeated "
+        "pairs as found (default); ignore",
+    )  # fmt: skip
+    parser.add_argument(
+        "--method", choices=("auto", "heuristic", "cpsat"), default="auto",
+        help="auto chooses per instance (docs/breakouts.md); heuristic or cpsat ask for one "
+        "(default: auto)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table (text) or json (default: table)",
     )
-    parser.add_argument("--method", choices=("auto", "heuristic", "cpsat"), default="auto")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument(
         "--time-limit", type=float, default=10.0, metavar="S",
         help="wall-clock safety stop for the whole run, seconds > 0 (default: 10)",
@@ -59,7 +75,13 @@ def register(subparsers: Any) -> None:
         "--work", type=float, default=None, metavar="UNITS",
         help="deterministic work budget that decides the plan (default: time limit / 4)",
     )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the only source of randomness (default: 0)",
+    )
     parser.add_argument(
         "--pin", action="append", default=[], metavar="ID=TABLE",
         help="seat ID at TABLE (1-based) in every round; repeatable",

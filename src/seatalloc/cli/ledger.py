@@ -182,7 +182,12 @@ def register(subparsers: Any) -> None:
         )  # fmt: skip
 
     init = action("init", "create a ledger from a scenario", _init)
-    init.add_argument("--scenario", required=True, metavar="SCENARIO.toml")
+    init.add_argument(
+        "--scenario",
+        required=True,
+        metavar="SCENARIO.toml",
+        help="sessions, groups, quotas and policy of the ledger (its requests are not submitted)",
+    )
     init.add_argument(
         "--mode", choices=[m.value for m in PromotionMode], default=PromotionMode.DIRECT.value,
         help="direct: promote into seats; offer: hold seats until accepted (default: direct)",
@@ -191,7 +196,12 @@ def register(subparsers: Any) -> None:
         "--offer-window", type=_window, metavar="W", help="offer mode: ticks, or e.g. 48h"
     )
     submit = action("submit", "submit every row of a requests CSV, in order", _submit)
-    submit.add_argument("--requests", required=True, metavar="REQUESTS.csv")
+    submit.add_argument(
+        "--requests",
+        required=True,
+        metavar="REQUESTS.csv",
+        help="requests to submit, one decision per row, in the file's arrival order",
+    )
     timed(submit)
     for name, help in (
         ("withdraw", "withdraw a request; prints the promotions"),
@@ -199,19 +209,19 @@ def register(subparsers: Any) -> None:
         ("decline", "decline a held offer; prints the promotions"),
     ):
         sub = action(name, help, _action(name))
-        sub.add_argument("id", metavar="ID")
+        sub.add_argument("id", metavar="ID", help="the request's id")
         timed(sub)
     release = action("release", "apply quota releases due now (or --at)", _action("release"))
     release.add_argument("--quota", metavar="KEY", help="also release this quota at once")
     timed(release)
     capacity = action("capacity", "change a session's capacity (0 cancels)", _action("capacity"))
-    capacity.add_argument("session", metavar="SESSION")
-    capacity.add_argument("capacity", type=int, metavar="N")
+    capacity.add_argument("session", metavar="SESSION", help="the session's id")
+    capacity.add_argument("capacity", type=int, metavar="N", help="its new number of seats")
     timed(capacity)
     tick = action("tick", "apply offer expiries and releases due now (or --at)", _action("tick"))
     timed(tick)
     erase = action("erase", "erase a request's free attributes (personal data) for good", _erase)
-    erase.add_argument("id", metavar="ID")
+    erase.add_argument("id", metavar="ID", help="the request whose free attributes to erase")
     verify = action("verify", "replay the whole log and compare it with the stored state", _verify)
     del verify
     show = action("show", "print rosters and waitlist", _show)

@@ -54,7 +54,12 @@ def register(subparsers: Any) -> None:
         help="vary a demand field (or release) over STEPS values from LO to HI",
     )
     parser.add_argument("--workers", type=int, metavar="K", help="processes (default: this one)")
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="table (text), csv or json (default: table)",
+    )
     parser.add_argument("--out", metavar="PATH", help="write to PATH instead of stdout")
     parser.add_argument("--plot", metavar="PATH", help="also draw a plot (.png or .svg)")
     parser.add_argument(
