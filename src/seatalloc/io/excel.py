@@ -28,11 +28,11 @@ from seatalloc.errors import InputError, ProblemError
 from seatalloc.io._files import SPREADSHEET_SUFFIXES
 from seatalloc.io.requests import (
     RequestRows,
-    _request,
     build_checked,
     header_errors,
+    requests_from_rows,
 )
-from seatalloc.model import Problem, Request
+from seatalloc.model import Problem
 
 __all__ = [
     "SPREADSHEET_SUFFIXES",
@@ -117,18 +117,7 @@ def read_sheet_request_rows(path: str | os.PathLike[str], sheet: str | None = No
     errors = header_errors(header, source)
     if errors:
         raise ProblemError(errors)
-    requests: list[Request] = []
-    lines: dict[str, int] = {}
-    arrivals: dict[str, str] = {}
-    for line, fields in rows:
-        cells = dict(zip(header, fields, strict=True))
-        request, row_errors = _request(cells, lines, source, line)
-        errors += row_errors
-        if request is not None:
-            requests.append(request)
-            lines[request.id] = line
-            arrivals[request.id] = cells["arrival"].strip()
-    return RequestRows(source, tuple(requests), tuple(errors), lines, arrivals)
+    return requests_from_rows(header, rows, source, errors)
 
 
 def load_requests_sheet(

@@ -14,7 +14,7 @@ import csv
 import operator
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from io import StringIO
 from typing import Any, Protocol, TypeVar
@@ -40,6 +40,7 @@ __all__ = [
     "parse_requests",
     "parse_requests_csv",
     "read_request_rows",
+    "requests_from_rows",
 ]
 
 REQUIRED_COLUMNS = ("id", "group", "role", "arrival", "sessions")
@@ -181,16 +182,32 @@ def read_request_rows(text: str, source: str = "<requests>") -> RequestRows:
     fast = _read_fast(header, rows, source, header_line + 1) if one_line_each else None
     if fast is not None:
         return fast
-    requests: list[Request] = []
-    lines: dict[str, int] = {}
-    arrivals: dict[str, str] = {}
+    return requests_from_rows(header, _numbered(text), source, errors)
+
+
+def _numbered(text: str) -> Iterator[tuple[int, list[str]]]:
+    """The rows after the header with the line each starts on; blank rows left out."""
     reader = _csv_reader(text)
     next(reader)
     previous = reader.line_num
     for fields in reader:
         line, previous = previous + 1, reader.line_num
-        if not "".join(fields).strip():
-            continue  # a blank line, or a spreadsheet's empty row ";;;;": no data to keep
+        if "".join(fields).strip():  # not a blank line, nor a spreadsheet's empty row ";;;;"
+            yield line, fields
+
+
+def requests_from_rows(
+    header: Sequence[str],
+    rows: Iterable[tuple[int, Sequence[str]]],
+    source: str,
+    errors: list[FieldError],
+) -> RequestRows:
+    """The requests of numbered rows (CSV lines or sheet rows), each checked by the one row rule;
+    every bad row is collected in ``errors``."""
+    requests: list[Request] = []
+    lines: dict[str, int] = {}
+    arrivals: dict[str, str] = {}
+    for line, fields in rows:
         if len(fields) != len(header):
             column = header.index("id")
             key = fields[column].strip() if column < len(fields) else ""
