@@ -52,10 +52,12 @@ def objective(roster, sizes, rules, rounds):
         rule = rules.colleagues[0] if len(rules.colleagues) == 1 else rules.colleagues[r]
         for table, ids in enumerate(tables):
             counts = Counter(people[i].role for i in ids)
+            off = 0
             for role, total in role_count.items():
                 share = total * len(ids) / n
                 c = counts[role]
-                deviation += max(0, c - ceil(share)) + max(0, floor(share) - c)
+                off += max(0, c - ceil(share)) + max(0, floor(share) - c)
+            deviation += off * off  # the role cost: a table's deviation squared
             pairs = [frozenset(p) for p in itertools.combinations(ids, 2)]
             meetings.update(pairs)
             same = sum(

@@ -27,6 +27,7 @@ import attrs
 from seatalloc._extras import require
 from seatalloc.breakouts._instance import Instance
 from seatalloc.breakouts.model import Colleagues, Mixing
+from seatalloc.breakouts.quality import table_cost
 from seatalloc.budget import Progress
 
 __all__ = ["SolveResult", "canonical", "solve"]
@@ -308,14 +309,8 @@ def _build(
     weights = _Weights(instance)
     if rules.balance_roles:
         for r in range(rounds):
-            for t, bounds in enumerate(instance.role_bounds):
-                for k, (low, high) in enumerate(bounds):
-                    count = sum(x[r][i][t] for i in range(n) if instance.role_of[i] == k)
-                    over = model.NewIntVar(0, instance.sizes[t], f"over{r}_{t}_{k}")
-                    under = model.NewIntVar(0, instance.sizes[t], f"under{r}_{t}_{k}")
-                    model.Add(over >= count - high)
-                    model.Add(under >= low - count)
-                    terms += [weights.w1 * over, weights.w1 * under]
+            for t in range(tables):
+                terms.append(weights.w1 * _role_cost(model, instance, x[r], t, f"{r}_{t}"))
     for r in range(rounds):
         if stop():
             raise _Stopped
@@ -336,6 +331,31 @@ def _build(
                 terms.append(again)
     model.Minimize(sum(terms))
     return model, x, assumed
+
+
+def _role_cost(model: Any, instance: Instance, xr: list[list[Any]], t: int, name: str) -> Any:
+    """A variable equal, at the optimum, to table t's role cost (:func:`.table_cost`).
+
+    The deviation ``e`` sums each role's distance outside its share; the cost,
+    convex in ``e``, is the largest of its chords through ``j`` and ``j + 1``:
+    exact at every integer ``e``.
+    """
+    size = instance.sizes[t]
+    gaps = []
+    for k, (low, high) in enumerate(instance.role_bounds[t]):
+        count = sum(xr[i][t] for i in range(instance.n) if instance.role_of[i] == k)
+        over = model.NewIntVar(0, size, f"over{name}_{k}")
+        under = model.NewIntVar(0, size, f"under{name}_{k}")
+        model.Add(over >= count - high)
+        model.Add(under >= low - count)
+        gaps += [over, under]
+    deviation = model.NewIntVar(0, 2 * size, f"dev{name}")
+    model.Add(deviation == sum(gaps))
+    cost = model.NewIntVar(0, table_cost(2 * size), f"role{name}")
+    for j in range(2 * size):
+        slope = table_cost(j + 1) - table_cost(j)
+        model.Add(cost >= table_cost(j) + slope * (deviation - j))
+    return cost
 
 
 def _colleague_pairs(model: Any, instance: Instance, xr: list[list[Any]], r: int) -> list[Any]:

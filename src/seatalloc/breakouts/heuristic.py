@@ -21,6 +21,7 @@ import attrs
 
 from seatalloc.breakouts._instance import Instance, components
 from seatalloc.breakouts.model import Colleagues, Mixing
+from seatalloc.breakouts.quality import table_cost
 from seatalloc.budget import Progress
 
 __all__ = ["SearchResult", "search"]
@@ -54,7 +55,9 @@ class _State:
         wm_soft = 1 if mixing is Mixing.FEWEST_REPEATS else 0
         wc = (comb(n, 2) * comb(rounds, 2) + 1) if wm_soft else 1
         wr = (2 * rounds * cp + 1) * wc
-        wh = (2 * rounds * n + 1) * wr if instance.rules.balance_roles else wr
+        # A table of s is at most 2 s off its shares: the role level's whole range.
+        roles_range = rounds * sum(table_cost(2 * s) for s in instance.sizes)
+        wh = (roles_range + 1) * wr if instance.rules.balance_roles else wr
         self.wr = wr if instance.rules.balance_roles else 0
         self.wm = wh if mixing is Mixing.NEVER_TWICE else wm_soft
         self.target = target[2] * wc + target[4] * wm_soft
@@ -83,18 +86,17 @@ class _State:
                 weights[b * n + a] += wh
             self.pair.append(weights)
             self.partners.append(partners)
-        # Role deviation cost of a table holding c people of role k: dev[t][k][c].
+        # Role deviation of a table holding c people of role k: dev[t][k][c]; a table
+        # costs wr * table_cost(its deviation), kept per round in table_dev[r][t].
         self.dev = [
-            [
-                [self.wr * (max(0, c - high) + max(0, low - c)) for c in range(size + 1)]
-                for low, high in bounds
-            ]
+            [[max(0, c - high) + max(0, low - c) for c in range(size + 1)] for low, high in bounds]
             for size, bounds in zip(instance.sizes, instance.role_bounds, strict=True)
         ]
         self.movable = [i for i in range(n) if instance.pin[i] is None]
         self.table_of: list[list[int]] = []
         self.members: list[list[list[int]]] = []
         self.role_count: list[list[list[int]]] = []
+        self.table_dev: list[list[int]] = []
         self.meet = [0] * (n * n)
         self.attraction: list[list[int]] = []
         self.total = 0
@@ -106,6 +108,7 @@ class _State:
         self.table_of = [list(tables) for tables in assignment]
         self.members = []
         self.role_count = []
+        self.table_dev = []
         meet = self.meet = [0] * (n * n)
         total = 0
         for r, tables in enumerate(self.table_of):
@@ -121,9 +124,11 @@ class _State:
                         total += weights[a * n + b] + self.wm * meet[a * n + b]
                         meet[a * n + b] += 1
                         meet[b * n + a] += 1
-            total += sum(
-                self.dev[t][k][c] for t, row in enumerate(counts) for k, c in enumerate(row)
-            )
+            deviation = [
+                sum(self.dev[t][k][c] for k, c in enumerate(row)) for t, row in enumerate(counts)
+            ]
+            total += self.wr * sum(table_cost(e) for e in deviation)
+            self.table_dev.append(deviation)
             self.members.append(members)
             self.role_count.append(counts)
         # attraction[r][i * T + t]: the cost of i's pairs with the people at table t in round r
@@ -154,12 +159,18 @@ class _State:
         )  # fmt: skip
         kp, kq = self.instance.role_of[p], self.instance.role_of[q]
         if kp != kq and self.wr:
-            ca, cb, da, db = self.role_count[r][a], self.role_count[r][b], self.dev[a], self.dev[b]
-            d += (
-                da[kp][ca[kp] - 1] - da[kp][ca[kp]] + da[kq][ca[kq] + 1] - da[kq][ca[kq]]
-                + db[kq][cb[kq] - 1] - db[kq][cb[kq]] + db[kp][cb[kp] + 1] - db[kp][cb[kp]]
-            )  # fmt: skip
+            d += self._roles(r, a, b, kp, kq)
         return d
+
+    def _roles(self, r: int, a: int, b: int, kp: int, kq: int) -> int:
+        """Role cost change when a person of role kp at table a and one of kq at b swap."""
+        ca, cb, da, db = self.role_count[r][a], self.role_count[r][b], self.dev[a], self.dev[b]
+        ea = da[kp][ca[kp] - 1] - da[kp][ca[kp]] + da[kq][ca[kq] + 1] - da[kq][ca[kq]]
+        eb = db[kq][cb[kq] - 1] - db[kq][cb[kq]] + db[kp][cb[kp] + 1] - db[kp][cb[kp]]
+        la, lb = self.table_dev[r][a], self.table_dev[r][b]
+        return self.wr * (
+            table_cost(la + ea) - table_cost(la) + table_cost(lb + eb) - table_cost(lb)
+        )
 
     def moves(self, r: int, p: int) -> list[tuple[int, int]]:
         """(cost change, q) for every swap of p with a movable q at another table in round r.
@@ -174,7 +185,6 @@ class _State:
         pt, pn = p * width, p * n
         leave_p = wm * (len(members[a]) - 1) - att[pt + a]
         kp = role_of[p]
-        counts, dev = self.role_count[r], self.dev
         out = []
         for q in self.movable:
             b = tables[q]
@@ -187,11 +197,7 @@ class _State:
             )  # fmt: skip
             kq = role_of[q]
             if wr and kp != kq:
-                ca, cb, da, db = counts[a], counts[b], dev[a], dev[b]
-                d += (
-                    da[kp][ca[kp] - 1] - da[kp][ca[kp]] + da[kq][ca[kq] + 1] - da[kq][ca[kq]]
-                    + db[kq][cb[kq] - 1] - db[kq][cb[kq]] + db[kp][cb[kp] + 1] - db[kp][cb[kp]]
-                )  # fmt: skip
+                d += self._roles(r, a, b, kp, kq)
             out.append((d, q))
         return out
 
@@ -242,6 +248,8 @@ class _State:
         counts[a][kq] += 1
         counts[b][kq] -= 1
         counts[b][kp] += 1
+        for t in (a, b):
+            self.table_dev[r][t] = sum(self.dev[t][k][c] for k, c in enumerate(counts[t]))
         self.total += d
 
     def troubled(self, r: int) -> list[int]:

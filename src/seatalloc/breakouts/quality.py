@@ -4,7 +4,9 @@ The objective is lexicographic, in this order (hard rules first):
 
 1. hard violations: broken pins, must/must-not pairs, and with ``never twice``
    every pair meeting more than once (zero in any plan a solver returns as feasible);
-2. total role deviation (when roles are balanced);
+2. role cost (when roles are balanced): the sum over tables and rounds of the
+   square of each table's role deviation (:func:`table_cost`), so two tables one
+   off their shares are better than one table two off: spreading comes first;
 3. colleague cost: colleague pairs sharing a table in ``apart`` rounds minus
    those in ``together`` rounds;
 4. the most meetings of any pair, then 5. the number of pairs meeting more
@@ -23,10 +25,15 @@ import attrs
 from seatalloc.breakouts._instance import Instance
 from seatalloc.breakouts.model import Colleagues, Mixing
 
-__all__ = ["NotMet", "Quality", "RoundQuality", "assess"]
+__all__ = ["NotMet", "Quality", "RoundQuality", "assess", "table_cost"]
 
 Assignment = Sequence[Sequence[int]]
 """``assignment[round][participant]`` is a table index."""
+
+
+def table_cost(deviation: int) -> int:
+    """The objective's role cost of one table with this role deviation: its square."""
+    return deviation * deviation
 
 
 @attrs.frozen
@@ -66,6 +73,9 @@ class Quality:
     colleague_pairs: int
     """All colleague pairs in the roster (the most that can share a table in a round)."""
     role_deviation: int
+    """Summed over tables and rounds."""
+    worst_table_deviation: int
+    """The largest role deviation at one table in one round."""
     colleague_cost: int
     max_meetings: int
     repeated_pairs: tuple[tuple[str, str, int], ...]
@@ -76,6 +86,7 @@ class Quality:
     def to_dict(self) -> dict[str, Any]:
         return {
             "role_deviation": self.role_deviation,
+            "worst_table_deviation": self.worst_table_deviation,
             "colleague_pairs": self.colleague_pairs,
             "colleague_cost": self.colleague_cost,
             "max_meetings": self.max_meetings,
@@ -140,10 +151,11 @@ def assess(instance: Instance, assignment: Assignment) -> Quality:
         violations.append(NotMet("never twice", f"{len(repeated)} pairs meet more than once"))
     most = max(meetings.values(), default=0)
     role_deviation = sum(sum(r.role_deviation) for r in rounds)
+    role_cost = sum(table_cost(d) for r in rounds for d in r.role_deviation)
     mixing = rules.mixing is not Mixing.IGNORE
     objective = (
         len(violations),
-        role_deviation if rules.balance_roles else 0,
+        role_cost if rules.balance_roles else 0,
         colleague_cost,
         most if mixing else 0,
         len(repeated) if mixing else 0,
@@ -152,6 +164,7 @@ def assess(instance: Instance, assignment: Assignment) -> Quality:
         rounds=tuple(rounds),
         colleague_pairs=instance.colleague_pairs,
         role_deviation=role_deviation,
+        worst_table_deviation=max((max(r.role_deviation, default=0) for r in rounds), default=0),
         colleague_cost=colleague_cost,
         max_meetings=most,
         repeated_pairs=repeated,
@@ -182,10 +195,10 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
         out.append(
             NotMet(
                 "roles balanced",
-                f"total deviation {quality.role_deviation} from the proportional shares "
-                f"({found}); the hard rules leave no balanced plan"
-                if proven
-                else f"total deviation {quality.role_deviation} ({found} within the budget)",
+                f"total deviation {quality.role_deviation} from the proportional shares, "
+                f"at most {quality.worst_table_deviation} at a table; its role cost (the "
+                f"squares summed) {quality.objective[1]} is the {found}"
+                + ("; the hard rules leave no balanced plan" if proven else " within the budget"),
             )
         )
     biggest = max(range(len(names)), key=lambda g: instance.group_sizes[g])

@@ -4,7 +4,7 @@ A plan built for mixing alone (:mod:`.constructions`, :mod:`.golfer`) says
 which *points* share a table in each round. Renaming people over the points
 keeps every pair's meeting count, so nobody meets twice still holds; only
 the roles and groups at each table change. This search swaps two people's
-points to minimise, lexicographically, the role deviation and then the
+points to minimise, lexicographically, the role cost and then the
 colleague cost (the levels of :mod:`.quality` ranked above mixing).
 Seeded, and bounded by a count of evaluated swaps.
 """
@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from seatalloc.breakouts._instance import Instance
 from seatalloc.breakouts.model import Colleagues
+from seatalloc.breakouts.quality import table_cost
 
 __all__ = ["relabel"]
 
@@ -58,15 +59,11 @@ def relabel(
             t = tables[r][point[i]]
             rc[r][t][role_of[i]] += 1
             gc[r][t][group_of[i]] += 1
-    # lin[r][t]: the table's deviation. Its cost is convex (e = 1, 2, 3 cost 1, 3, 6),
-    # so spreading a surplus over tables beats piling it on one.
+    # lin[r][t]: the table's deviation; it costs table_cost(lin), the objective's role level.
     lin = [
         [sum(dev[t][k][c] for k, c in enumerate(rc[r][t])) for t in range(len(instance.sizes))]
         for r in range(rounds)
     ]
-
-    def convex(e: int) -> int:
-        return e * (e + 1) // 2
 
     def delta(i: int, j: int) -> int:
         ki, kj, gi, gj = role_of[i], role_of[j], group_of[i], group_of[j]
@@ -81,7 +78,9 @@ def relabel(
                 ea = da[ki][a[ki] - 1] - da[ki][a[ki]] + da[kj][a[kj] + 1] - da[kj][a[kj]]
                 eb = db[kj][b[kj] - 1] - db[kj][b[kj]] + db[ki][b[ki] + 1] - db[ki][b[ki]]
                 la, lb = lin[r][ti], lin[r][tj]
-                d += wr * (convex(la + ea) - convex(la) + convex(lb + eb) - convex(lb))
+                d += wr * (
+                    table_cost(la + ea) - table_cost(la) + table_cost(lb + eb) - table_cost(lb)
+                )
             s = sign[r]
             if s and gi != gj:
                 a, b = gc[r][ti], gc[r][tj]
@@ -122,7 +121,7 @@ def relabel(
         total = 0
         for r in range(rounds):
             for t in range(len(instance.sizes)):
-                total += wr * convex(lin[r][t])
+                total += wr * table_cost(lin[r][t])
                 total += sign[r] * sum(c * (c - 1) // 2 for c in gc[r][t])
         return total
 
