@@ -309,8 +309,13 @@ def _build(
     weights = _Weights(instance)
     if rules.balance_roles:
         for r in range(rounds):
-            for t in range(tables):
-                terms.append(weights.w1 * _role_cost(model, instance, x[r], t, f"{r}_{t}"))
+            for t, size in enumerate(instance.sizes):
+                counts = [
+                    sum(x[r][i][t] for i in range(n) if instance.role_of[i] == k)
+                    for k in range(len(instance.roles))
+                ]
+                bounds = instance.role_bounds[t]
+                terms.append(weights.w1 * _role_cost(model, counts, bounds, size, f"{r}_{t}"))
     for r in range(rounds):
         if stop():
             raise _Stopped
@@ -333,17 +338,18 @@ def _build(
     return model, x, assumed
 
 
-def _role_cost(model: Any, instance: Instance, xr: list[list[Any]], t: int, name: str) -> Any:
-    """A variable equal, at the optimum, to table t's role cost (:func:`.table_cost`).
+def _role_cost(
+    model: Any, counts: Sequence[Any], bounds: Sequence[tuple[int, int]], size: int, name: str
+) -> Any:
+    """A variable equal, at the optimum, to one table's role cost (:func:`.table_cost`).
 
-    The deviation ``e`` sums each role's distance outside its share; the cost,
-    convex in ``e``, is the largest of its chords through ``j`` and ``j + 1``:
-    exact at every integer ``e``.
+    ``counts[k]`` is the table's count of role k, ``bounds[k]`` its share. The
+    deviation sums each role's distance outside its share; the cost, convex in
+    it, is the largest of its chords through ``j`` and ``j + 1``: exact at every
+    integer.
     """
-    size = instance.sizes[t]
     gaps = []
-    for k, (low, high) in enumerate(instance.role_bounds[t]):
-        count = sum(xr[i][t] for i in range(instance.n) if instance.role_of[i] == k)
+    for k, ((low, high), count) in enumerate(zip(bounds, counts, strict=True)):
         over = model.NewIntVar(0, size, f"over{name}_{k}")
         under = model.NewIntVar(0, size, f"under{name}_{k}")
         model.Add(over >= count - high)

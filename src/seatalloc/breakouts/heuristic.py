@@ -92,6 +92,8 @@ class _State:
             [[max(0, c - high) + max(0, low - c) for c in range(size + 1)] for low, high in bounds]
             for size, bounds in zip(instance.sizes, instance.role_bounds, strict=True)
         ]
+        # cost_of[e]: wr * table_cost(e), looked up (a table is at most 2 s off).
+        self.cost_of = [self.wr * table_cost(e) for e in range(2 * instance.sizes[0] + 1)]
         self.movable = [i for i in range(n) if instance.pin[i] is None]
         self.table_of: list[list[int]] = []
         self.members: list[list[list[int]]] = []
@@ -127,7 +129,7 @@ class _State:
             deviation = [
                 sum(self.dev[t][k][c] for k, c in enumerate(row)) for t, row in enumerate(counts)
             ]
-            total += self.wr * sum(table_cost(e) for e in deviation)
+            total += sum(self.cost_of[e] for e in deviation)
             self.table_dev.append(deviation)
             self.members.append(members)
             self.role_count.append(counts)
@@ -167,10 +169,8 @@ class _State:
         ca, cb, da, db = self.role_count[r][a], self.role_count[r][b], self.dev[a], self.dev[b]
         ea = da[kp][ca[kp] - 1] - da[kp][ca[kp]] + da[kq][ca[kq] + 1] - da[kq][ca[kq]]
         eb = db[kq][cb[kq] - 1] - db[kq][cb[kq]] + db[kp][cb[kp] + 1] - db[kp][cb[kp]]
-        la, lb = self.table_dev[r][a], self.table_dev[r][b]
-        return self.wr * (
-            table_cost(la + ea) - table_cost(la) + table_cost(lb + eb) - table_cost(lb)
-        )
+        la, lb, cost = self.table_dev[r][a], self.table_dev[r][b], self.cost_of
+        return cost[la + ea] - cost[la] + cost[lb + eb] - cost[lb]
 
     def moves(self, r: int, p: int) -> list[tuple[int, int]]:
         """(cost change, q) for every swap of p with a movable q at another table in round r.
@@ -185,6 +185,10 @@ class _State:
         pt, pn = p * width, p * n
         leave_p = wm * (len(members[a]) - 1) - att[pt + a]
         kp = role_of[p]
+        counts, dev, cost, lin = self.role_count[r], self.dev, self.cost_of, self.table_dev[r]
+        ca, da, la = counts[a], dev[a], lin[a]
+        # Role change at p's table when p leaves, per role of the newcomer.
+        leave_a = da[kp][ca[kp] - 1] - da[kp][ca[kp]]
         out = []
         for q in self.movable:
             b = tables[q]
@@ -197,7 +201,10 @@ class _State:
             )  # fmt: skip
             kq = role_of[q]
             if wr and kp != kq:
-                d += self._roles(r, a, b, kp, kq)
+                cb, db, lb = counts[b], dev[b], lin[b]
+                ea = leave_a + da[kq][ca[kq] + 1] - da[kq][ca[kq]]
+                eb = db[kq][cb[kq] - 1] - db[kq][cb[kq]] + db[kp][cb[kp] + 1] - db[kp][cb[kp]]
+                d += cost[la + ea] - cost[la] + cost[lb + eb] - cost[lb]
             out.append((d, q))
         return out
 

@@ -25,7 +25,7 @@ import attrs
 from seatalloc.breakouts._instance import Instance
 from seatalloc.breakouts.model import Colleagues, Mixing
 
-__all__ = ["NotMet", "Quality", "RoundQuality", "assess", "table_cost"]
+__all__ = ["NotMet", "Quality", "RoundQuality", "assess", "table_cost", "table_deviation"]
 
 Assignment = Sequence[Sequence[int]]
 """``assignment[round][participant]`` is a table index."""
@@ -98,8 +98,11 @@ class Quality:
         }
 
 
-def _table_deviation(instance: Instance, table: int, members: Sequence[int]) -> int:
-    counts = Counter(instance.role_of[i] for i in members)
+def table_deviation(instance: Instance, table: int, counts: Counter[int]) -> int:
+    """A table's role deviation: each role's distance outside its share, summed.
+
+    ``counts[k]`` is how many people of role k sit at the table.
+    """
     return sum(
         max(0, counts[k] - high) + max(0, low - counts[k])
         for k, (low, high) in enumerate(instance.role_bounds[table])
@@ -125,7 +128,10 @@ def assess(instance: Instance, assignment: Assignment) -> Quality:
                 pairs += instance.group_of[a] == instance.group_of[b]
         rule = instance.colleagues[r]
         colleague_cost += {Colleagues.APART: pairs, Colleagues.TOGETHER: -pairs}.get(rule, 0)
-        deviation = tuple(_table_deviation(instance, t, m) for t, m in enumerate(members))
+        deviation = tuple(
+            table_deviation(instance, t, Counter(instance.role_of[i] for i in m))
+            for t, m in enumerate(members)
+        )
         rounds.append(RoundQuality(r + 1, rule, deviation, pairs))
         for i, t in enumerate(tables_of):
             if instance.pin[i] is not None and instance.pin[i] != t:
