@@ -121,3 +121,30 @@ def test_same_total_deviation_spread_over_tables_costs_less() -> None:
 def _tables(roster: Roster) -> list[list[str]]:
     ids = roster.ids
     return [list(ids[t * 4 : t * 4 + 4]) for t in range(4)]
+
+
+def test_when_everyone_meets_everyone_a_crowded_table_is_explained() -> None:
+    """16 people of 4 roles at 4 tables of 4 for 5 rounds: every pair meets once, so
+    the 24 same-role pairs need 24 tables holding one each, but there are 20."""
+    roster = Roster(Participant(f"q{i:02d}", f"g{i:02d}", "abcd"[i % 4]) for i in range(16))
+    plan = plan_breakouts(roster, 4, 5, Rules(mixing="never-twice"), method="heuristic", work=1)
+    assert most_meetings(plan.rounds) == 1
+    worst = max(max(row) for row in deviations(roster, plan.rounds))
+    assert worst >= 2
+    assert worst == plan.quality.worst_table_deviation
+    (roles,) = [item for item in plan.not_met if item.rule == "roles balanced"]
+    assert "the 24 pairs of people with one role" in roles.why and "there are 20" in roles.why
+
+
+def test_crowding_is_claimed_only_when_the_count_forces_it() -> None:
+    roster = Roster(Participant(f"q{i:02d}", f"g{i:02d}", "abcd"[i % 4]) for i in range(16))
+    never = Rules(mixing="never-twice")
+    assert compile_instance(roster, 4, 5, never).crowded_roles() is not None
+    # 4 rounds: not everyone meets; fewest repeats: pairs may meet twice; roles ignored.
+    assert compile_instance(roster, 4, 4, never).crowded_roles() is None
+    assert compile_instance(roster, 4, 5, Rules(mixing="fewest-repeats")).crowded_roles() is None
+    off = Rules(mixing="never-twice", balance_roles=False)
+    assert compile_instance(roster, 4, 5, off).crowded_roles() is None
+    # Two roles of 8: a table's share is 2 of each, so one pair per table is no longer a bound.
+    halves = Roster(Participant(f"q{i:02d}", f"g{i:02d}", "ab"[i % 2]) for i in range(16))
+    assert compile_instance(halves, 4, 5, never).crowded_roles() is None

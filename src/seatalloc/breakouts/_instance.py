@@ -150,6 +150,33 @@ class Instance:
             return 0
         return 2 if self.repeats_bound > 0 else 1
 
+    def crowded_roles(self) -> str | None:
+        """Why some table must be 2 or more off its role shares, or ``None`` when not known.
+
+        At tables of k with never twice and ``rounds * (k - 1) == n - 1``, everyone
+        meets everyone exactly once, so every pair of one role shares a table once.
+        When no role's share of a table exceeds one seat, a table at most 1 off
+        its shares seats at most one such pair: more pairs than tables forces 2.
+        """
+        k = self.sizes[0]
+        if (
+            not self.rules.balance_roles
+            or self.rules.mixing is not Mixing.NEVER_TWICE
+            or any(s != k for s in self.sizes)
+            or self.rounds * (k - 1) != self.n - 1
+            or any(high > 1 for bounds in self.role_bounds for _, high in bounds)
+        ):
+            return None
+        pairs = sum(comb(c, 2) for c in Counter(self.role_of).values())
+        tables = self.rounds * self.tables
+        if pairs <= tables:
+            return None
+        return (
+            f"over {self.rounds} rounds at {_tables_text(self.sizes)} everyone meets everyone "
+            f"once, so the {pairs} pairs of people with one role each share a table; a table "
+            f"at most 1 off its shares seats at most one such pair, and there are {tables}"
+        )
+
     def never_twice_obstacle(self) -> str | None:
         """Why no plan can keep every pair from meeting twice, or ``None`` when none is known."""
         if self.rounds < 2:

@@ -198,13 +198,15 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
     most = "proven maximum" if proven else "best found, not proven maximal"
     out = list(quality.violations)
     if instance.rules.balance_roles and quality.role_deviation:
+        crowded = instance.crowded_roles()
         out.append(
             NotMet(
                 "roles balanced",
                 f"total deviation {quality.role_deviation} from the proportional shares, "
                 f"at most {quality.worst_table_deviation} at a table; its role cost (the "
                 f"squares summed) {quality.objective[1]} is the {found}"
-                + ("; the hard rules leave no balanced plan" if proven else " within the budget"),
+                + ("; the hard rules leave no balanced plan" if proven else " within the budget")
+                + (f"; some table must be 2 or more off: {crowded}" if crowded else ""),
             )
         )
     biggest = max(range(len(names)), key=lambda g: instance.group_sizes[g])
