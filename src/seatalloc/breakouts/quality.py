@@ -231,10 +231,7 @@ def not_met(instance: Instance, quality: Quality, proven: bool) -> tuple[NotMet,
                 # roles) leave no plan with more. Which of them binds is not established.
                 why = "the rules ranked before it (hard rules, then roles) allow no more"
             else:
-                why = (
-                    f"the table sizes allow up to {instance.most_colleague_pairs}; "
-                    "more were not found within the budget"
-                )
+                why = "more were not found within the budget (nor shown impossible)"
             out.append(
                 NotMet(
                     f"colleagues together (round {r})",

@@ -208,7 +208,8 @@ def render_plan(plan: BreakoutPlan) -> str:
         f"method {plan.method}, status {plan.status}, stopped by {plan.stopped}, "
         f"{plan.seconds:.2f} s, seed {plan.seed}",
         f"objective {list(q.objective)}, bound {list(plan.bound)}",
-        f"role deviation {q.role_deviation}; most meetings of a pair {q.max_meetings}; "
+        f"role deviation {q.role_deviation} (worst table {q.worst_table_deviation}); "
+        f"most meetings of a pair {q.max_meetings}; "
         f"repeated pairs {len(q.repeated_pairs)}",
         "colleague pairs together per round: "
         + ", ".join(str(rq.colleague_pairs) for rq in q.rounds)
