@@ -1,8 +1,8 @@
-"""Ledger settings and events as JSON text, for stores that keep text (SQLite, PostgreSQL).
+"""Ledger settings, events and entries as text, for stores that keep text (SQLite, PostgreSQL).
 
-A request's free attributes are never written into an event's text: they go
-to the store's attributes table (:func:`dump_attributes`), so erasing them
-leaves the log intact, and come back when the event is read.
+A request's free attributes are never written into an event's or an entry's
+text: they go to the store's attributes table (:func:`dump_attributes`), so
+erasing them leaves the log intact, and come back when the row is read.
 """
 
 from __future__ import annotations
@@ -11,11 +11,33 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from seatalloc.allocation import Reason
-from seatalloc.booking.events import Event, EventKind, LedgerSetup, PromotionMode
+from seatalloc.allocation import Reason, Status
+from seatalloc.booking.events import Event, EventKind, LedgerSetup, PromotionMode, Time
+from seatalloc.booking.state import Entry
 from seatalloc.model import Group, Policy, Problem, Quota, Request, Session
 
-__all__ = ["dump_attributes", "dump_event", "dump_setup", "load_event", "load_setup"]
+__all__ = [
+    "dump_attributes",
+    "dump_entry",
+    "dump_event",
+    "dump_setup",
+    "dump_time",
+    "load_entry",
+    "load_event",
+    "load_setup",
+    "load_time",
+]
+
+
+def dump_time(value: Time) -> str:
+    """A time as JSON text: an integer, or a quoted ISO date-time."""
+    return f'"{value.isoformat()}"' if isinstance(value, datetime) else str(value)
+
+
+def load_time(text: str) -> Time:
+    """A time from :func:`dump_time` text."""
+    value: Time = _untime(json.loads(text))
+    return value
 
 
 def _time(value: int | datetime | None) -> Any:
@@ -125,4 +147,34 @@ def load_event(
         data["payload"] = _unrequest(data["payload"], attributes)
     if "expires" in data:
         data["expires"] = _untime(data["expires"])
-    return Event(seq, EventKind(kind), _untime(json.loads(at)), request, **data)
+    return Event(seq, EventKind(kind), load_time(at), request, **data)
+
+
+def dump_entry(entry: Entry) -> tuple[Any, ...]:
+    """The entry as the columns of a requests row: id, unit, ord, status, reason,
+    session, note, expires (JSON time), cause, request (JSON, without attributes)."""
+    expires = None if entry.expires is None else dump_time(entry.expires)
+    return (
+        entry.request.id, entry.unit, entry.order, entry.status.value, entry.reason.value,
+        entry.session, entry.note, expires, entry.cause,
+        json.dumps(_request(entry.request), sort_keys=True),
+    )  # fmt: skip
+
+
+def load_entry(
+    unit: str,
+    order: int,
+    status: str,
+    reason: str,
+    session: str | None,
+    note: str | None,
+    expires: str | None,
+    cause: int | None,
+    request: str,
+    attributes: str | None,
+) -> Entry:
+    """An entry from the columns of a requests row after its id, and its attributes' JSON."""
+    return Entry(
+        _unrequest(json.loads(request), attributes), unit, order, Status(status), Reason(reason),
+        session, note, None if expires is None else load_time(expires), cause,
+    )  # fmt: skip
