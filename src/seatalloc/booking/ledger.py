@@ -750,7 +750,7 @@ def _differences(replayed: LedgerState, state: LedgerState, name: str) -> list[s
     for request_id in sorted(replayed.entries.keys() | state.entries.keys()):
         if replayed.entries.get(request_id) != state.entries.get(request_id):
             problems.append(f"request {request_id!r}: replay and {name} differ")
-    for table in ("units", "waitlist", "party_unit", "capacities", "released"):
+    for table in ("units", "unit_ids_ever", "waitlist", "party_unit", "capacities", "released"):
         if getattr(replayed, table) != getattr(state, table):
             problems.append(f"{table}: replay and {name} differ")
     if replayed.anchor != state.anchor:

@@ -86,6 +86,11 @@ class _QueueCounts:
         self._size = 64
         self._tree = [0] * (self._size + 1)
 
+    def load(self, counts: Mapping[int, int]) -> None:
+        """Hold exactly ``counts`` (order to members waiting there), built in one linear pass."""
+        self._values = {order: count for order, count in counts.items() if count}
+        self._grow(max(self._values, default=1))
+
     def set(self, order: int, count: int) -> None:
         delta = count - self._values.pop(order, 0)
         if count:
@@ -135,7 +140,7 @@ class LedgerState:
         self.units: dict[str, tuple[str, ...]] = {}
         """Unit key to its active (not withdrawn, not rejected) member ids."""
         self.unit_ids_ever: dict[str, tuple[str, ...]] = {}
-        """Unit key to every id submitted in it (withdrawn and rejected members too)."""
+        """Key of a unit of several to every id submitted in it (gone members too)."""
         self.waitlist: dict[str, int] = {}
         """Waitlisted unit key to its order."""
         self.party_unit: dict[str, str] = {}
@@ -177,25 +182,36 @@ class LedgerState:
         state.capacities.update(stored.capacities)
         state._set_rules()
         together = setup.scenario.policy.parties is PartyRule.TOGETHER
-        units, waitlist, seat = state.units, state.waitlist, state.engine.seat
+        entries, ever, units, waitlist = (
+            state.entries,
+            state.unit_ids_ever,
+            state.units,
+            state.waitlist,
+        )
+        seat, party_unit = state.engine.seat, state.party_unit
         for entry in stored.entries:
-            request, unit = entry.request, entry.unit
-            state.entries[request.id] = entry
-            state.unit_ids_ever[unit] = (*state.unit_ids_ever.get(unit, ()), request.id)
-            status = entry.status
+            request, unit, status = entry.request, entry.unit, entry.status
+            rid = request.id
+            entries[rid] = entry
+            if rid != unit:
+                ever[unit] = (*ever.get(unit, (unit,)), rid)
             if status is Status.REJECTED:
                 continue
             if state.anchor is None:
                 state.anchor = request
             if together and request.party is not None:
-                state.party_unit[request.party] = unit
+                party_unit[request.party] = unit
             if status is Status.WITHDRAWN:
                 continue
-            units[unit] = (*units.get(unit, ()), request.id)
+            members = units.get(unit)
+            units[unit] = (rid,) if members is None else (*members, rid)
             if status is Status.WAITLISTED:
-                waitlist[unit] = state.entries[unit].order
+                waitlist[unit] = entry.order if unit == rid else entries[unit].order
             elif entry.session is not None:
                 seat((request,), entry.session)
+        # The queue counts in one pass; _index then finds them current and indexes the rest.
+        state._queued = {u: (order, len(units[u])) for u, order in waitlist.items() if units.get(u)}
+        state._queue.load(dict(state._queued.values()))
         for unit in units:
             state._index(unit)
         return state
@@ -291,8 +307,9 @@ class LedgerState:
             request, event.unit, event.seq, Status.WAITLISTED, Reason.NO_ROOM
         )
         self.units[event.unit] = (*self.units.get(event.unit, ()), request.id)
-        ever = self.unit_ids_ever
-        ever[event.unit] = (*ever.get(event.unit, ()), request.id)
+        if request.id != event.unit:
+            ever = self.unit_ids_ever
+            ever[event.unit] = (*ever.get(event.unit, (event.unit,)), request.id)
         if request.party is not None and self.setup.scenario.policy.parties is PartyRule.TOGETHER:
             self.party_unit[request.party] = event.unit
 
@@ -394,6 +411,7 @@ class LedgerState:
             return
         self._remember("entries", request.id)
         self._remember("units", unit)
+        self._remember("unit_ids_ever", unit)
         self._remember("waitlist", unit)
         if request.party is not None:
             self._remember("party_unit", request.party)
@@ -441,4 +459,4 @@ class LedgerState:
 
     def unit_ids(self, unit: str) -> set[str]:
         """Every id ever submitted in ``unit``, withdrawn and rejected members included."""
-        return set(self.unit_ids_ever[unit])
+        return set(self.unit_ids_ever.get(unit, (unit,)))

@@ -8,6 +8,8 @@ erasing them leaves the log intact, and come back when the row is read.
 from __future__ import annotations
 
 import json
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +24,7 @@ __all__ = [
     "dump_event",
     "dump_setup",
     "dump_time",
-    "load_entry",
+    "load_entries",
     "load_event",
     "load_setup",
     "load_time",
@@ -36,8 +38,7 @@ def dump_time(value: Time) -> str:
 
 def load_time(text: str) -> Time:
     """A time from :func:`dump_time` text."""
-    value: Time = _untime(json.loads(text))
-    return value
+    return datetime.fromisoformat(text[1:-1]) if text.startswith('"') else int(text)
 
 
 def _time(value: int | datetime | None) -> Any:
@@ -151,30 +152,48 @@ def load_event(
 
 
 def dump_entry(entry: Entry) -> tuple[Any, ...]:
-    """The entry as the columns of a requests row: id, unit, ord, status, reason,
-    session, note, expires (JSON time), cause, request (JSON, without attributes)."""
+    """The entry as the columns of a requests row (docs/booking.md, "Schema").
+
+    The request's fields have columns of their own (reading them back is the
+    bulk of a new process's start): its ranked sessions joined by newlines,
+    which ids cannot contain. Attributes are not among them.
+    """
+    request = entry.request
     expires = None if entry.expires is None else dump_time(entry.expires)
     return (
-        entry.request.id, entry.unit, entry.order, entry.status.value, entry.reason.value,
-        entry.session, entry.note, expires, entry.cause,
-        json.dumps(_request(entry.request), sort_keys=True),
+        request.id, entry.unit, entry.order, entry.status.value, entry.reason.value,
+        entry.session, entry.note, expires, entry.cause, request.group, request.role,
+        dump_time(request.arrival), "\n".join(request.sessions), request.party,
     )  # fmt: skip
 
 
-def load_entry(
-    unit: str,
-    order: int,
-    status: str,
-    reason: str,
-    session: str | None,
-    note: str | None,
-    expires: str | None,
-    cause: int | None,
-    request: str,
-    attributes: str | None,
-) -> Entry:
-    """An entry from the columns of a requests row after its id, and its attributes' JSON."""
-    return Entry(
-        _unrequest(json.loads(request), attributes), unit, order, Status(status), Reason(reason),
-        session, note, None if expires is None else load_time(expires), cause,
-    )  # fmt: skip
+def load_entries(rows: Iterable[Sequence[Any]], attributes: Mapping[str, str]) -> list[Entry]:
+    """The entries from rows of the columns :func:`dump_entry` wrote, in arrival order.
+
+    ``attributes`` maps request ids to their attributes' JSON. The requests
+    were checked when submitted, and the rows written from them: they are
+    rebuilt without the checks (a new process reads every entry; ``verify``
+    replays the log's checked requests and compares). Rows come in any order
+    (sorting rows already nearly in order is a linear pass).
+    """
+    status_of, reason_of, unchecked, time_of = _STATUS, _REASON, Request.unchecked, load_time
+    entries = []
+    for row in rows:
+        rid, unit, order, status, reason, session, note, expires, cause = row[:9]
+        group, role, arrival, sessions, party = row[9:]
+        body = attributes.get(rid)
+        request = unchecked(
+            rid, group, role, time_of(arrival), tuple(sessions.split("\n")) if sessions else (),
+            party, None if body is None else json.loads(body),
+        )  # fmt: skip
+        entries.append(Entry(
+            request, unit, order, status_of[status], reason_of[reason], session, note,
+            None if expires is None else time_of(expires), cause,
+        ))  # fmt: skip
+    entries.sort(key=_ORDER)
+    return entries
+
+
+_ORDER = operator.attrgetter("order")
+_STATUS = {s.value: s for s in Status}
+_REASON = {r.value: r for r in Reason}

@@ -40,7 +40,7 @@ from seatalloc.stores._codec import (
     dump_event,
     dump_setup,
     dump_time,
-    load_entry,
+    load_entries,
     load_event,
     load_setup,
     load_time,
@@ -75,18 +75,27 @@ CREATE TABLE seatalloc_requests (
     note TEXT,
     expires TEXT,
     cause BIGINT,
-    request TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    role TEXT NOT NULL,
+    arrival TEXT NOT NULL,
+    sessions TEXT NOT NULL,
+    party TEXT,
     last_event BIGINT NOT NULL REFERENCES seatalloc_events (seq)
 );
 CREATE TABLE seatalloc_capacities (session TEXT PRIMARY KEY, capacity INTEGER NOT NULL);
 CREATE TABLE seatalloc_released (quota TEXT PRIMARY KEY)
 """
 _ENTRY = (
-    "INSERT INTO seatalloc_requests VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    f"INSERT INTO seatalloc_requests VALUES ({', '.join(['%s'] * 15)}) "
     "ON CONFLICT (id) DO UPDATE SET unit = excluded.unit, ord = excluded.ord, "
     "status = excluded.status, reason = excluded.reason, session = excluded.session, "
     "note = excluded.note, expires = excluded.expires, cause = excluded.cause, "
-    "request = excluded.request, last_event = excluded.last_event"
+    "grp = excluded.grp, role = excluded.role, arrival = excluded.arrival, "
+    "sessions = excluded.sessions, party = excluded.party, last_event = excluded.last_event"
+)
+_ENTRY_COLUMNS = (
+    "id, unit, ord, status, reason, session, note, expires, cause, "
+    "grp, role, arrival, sessions, party"
 )
 _CAPACITY = (
     "INSERT INTO seatalloc_capacities VALUES (%s, %s) ON CONFLICT (session) "
@@ -259,17 +268,14 @@ class PostgresStore:
         last = db.execute(
             "SELECT seq, at FROM seatalloc_events ORDER BY seq DESC LIMIT 1"
         ).fetchone()
-        rows = db.execute(
-            "SELECT r.unit, r.ord, r.status, r.reason, r.session, r.note, r.expires, r.cause, "
-            "r.request, a.body FROM seatalloc_requests r "
-            "LEFT JOIN seatalloc_attributes a ON a.request = r.id ORDER BY r.ord"
-        ).fetchall()
+        rows = db.execute(f"SELECT {_ENTRY_COLUMNS} FROM seatalloc_requests").fetchall()
+        attributes = db.execute("SELECT request, body FROM seatalloc_attributes").fetchall()
         capacities = db.execute("SELECT session, capacity FROM seatalloc_capacities").fetchall()
         released = db.execute("SELECT quota FROM seatalloc_released").fetchall()
         return Materialised(
             seq=0 if last is None else last[0],
             at=None if last is None else load_time(last[1]),
-            entries=[load_entry(*row) for row in rows],
+            entries=load_entries(rows, dict(attributes)),
             capacities=dict(capacities),
             released=frozenset(k for (k,) in released),
         )

@@ -49,7 +49,7 @@ from seatalloc.stores._codec import (
     dump_event,
     dump_setup,
     dump_time,
-    load_entry,
+    load_entries,
     load_event,
     load_setup,
     load_time,
@@ -86,18 +86,27 @@ CREATE TABLE requests (
     note TEXT,
     expires TEXT,
     cause INTEGER,
-    request TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    role TEXT NOT NULL,
+    arrival TEXT NOT NULL,
+    sessions TEXT NOT NULL,
+    party TEXT,
     last_event INTEGER NOT NULL REFERENCES events (seq)
 );
 CREATE TABLE capacities (session TEXT PRIMARY KEY, capacity INTEGER NOT NULL);
 CREATE TABLE released (quota TEXT PRIMARY KEY);
 """
 _ENTRY = (
-    "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+    f"INSERT INTO requests VALUES ({', '.join('?' * 15)}) ON CONFLICT (id) DO UPDATE SET "
     "unit = excluded.unit, ord = excluded.ord, status = excluded.status, "
     "reason = excluded.reason, session = excluded.session, note = excluded.note, "
-    "expires = excluded.expires, cause = excluded.cause, request = excluded.request, "
-    "last_event = excluded.last_event"
+    "expires = excluded.expires, cause = excluded.cause, grp = excluded.grp, "
+    "role = excluded.role, arrival = excluded.arrival, sessions = excluded.sessions, "
+    "party = excluded.party, last_event = excluded.last_event"
+)
+_ENTRY_COLUMNS = (
+    "id, unit, ord, status, reason, session, note, expires, cause, "
+    "grp, role, arrival, sessions, party"
 )
 _CAPACITY = (
     "INSERT INTO capacities VALUES (?, ?) ON CONFLICT (session) "
@@ -243,8 +252,7 @@ class SQLiteStore:
             self._db.execute("DROP TABLE requests")
             self._create_state(state.capacities)
             self._db.executemany(
-                "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*dump_entry(e), state.seq) for e in state.entries.values()],
+                _ENTRY, [(*dump_entry(e), state.seq) for e in state.entries.values()]
             )
             self._db.executemany("INSERT INTO released VALUES (?)", [(k,) for k in state.released])
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -320,12 +328,8 @@ class SQLiteStore:
     def _materialised(self) -> Materialised:
         db = self._db
         last = db.execute("SELECT seq, at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        rows = db.execute(
-            "SELECT r.unit, r.ord, r.status, r.reason, r.session, r.note, r.expires, r.cause, "
-            "r.request, a.body FROM requests r LEFT JOIN attributes a ON a.request = r.id "
-            "ORDER BY r.ord"
-        )
-        entries = [load_entry(*row) for row in rows]
+        rows = db.execute(f"SELECT {_ENTRY_COLUMNS} FROM requests")
+        entries = load_entries(rows, dict(db.execute("SELECT request, body FROM attributes")))
         return Materialised(
             seq=0 if last is None else last[0],
             at=None if last is None else load_time(last[1]),
