@@ -243,10 +243,10 @@ CREATE TABLE seatalloc_requests (
 """
 
 
-def test_a_schema_2_postgres_ledger_is_migrated_when_opened(postgres_server: str) -> None:
+def test_a_schema_2_postgres_ledger_is_migrated_when_opened(request: pytest.FixtureRequest) -> None:
     import psycopg
 
-    url = fresh_database(postgres_server)
+    url = fresh_database(request.getfixturevalue("postgres_server"))
     ledger = busy_ledger(open_store(url))
     expected = {r: ledger.decision(r) for r in IDS}
     # Back to the tables schema 2 had: a status-only requests table, no capacities or releases.
@@ -270,10 +270,12 @@ def test_a_schema_2_postgres_ledger_is_migrated_when_opened(postgres_server: str
 # -- erasure on PostgreSQL --------------------------------------------------------------
 
 
-def test_postgres_erase_leaves_the_bytes_in_no_file_of_the_database(postgres_server: str) -> None:
+def test_postgres_erase_leaves_the_bytes_in_no_file_of_the_database(
+    request: pytest.FixtureRequest,
+) -> None:
     import psycopg
 
-    url = fresh_database(postgres_server)
+    url = fresh_database(request.getfixturevalue("postgres_server"))
     with psycopg.connect(url, autocommit=True) as db:
         data = db.execute("SHOW data_directory").fetchone()[0]
         oid = db.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
