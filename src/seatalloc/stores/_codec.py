@@ -179,8 +179,8 @@ def load_entries(rows: Iterable[Sequence[Any]], attributes: Mapping[str, str]) -
     status_of, reason_of, unchecked, time_of = _STATUS, _REASON, Request.unchecked, load_time
     entries = []
     for row in rows:
-        rid, unit, order, status, reason, session, note, expires, cause = row[:9]
-        group, role, arrival, sessions, party = row[9:]
+        (rid, unit, order, status, reason, session, note, expires, cause,
+         group, role, arrival, sessions, party) = row  # fmt: skip
         body = attributes.get(rid)
         request = unchecked(
             rid, group, role, time_of(arrival), tuple(sessions.split("\n")) if sessions else (),
