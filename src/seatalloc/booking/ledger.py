@@ -463,6 +463,10 @@ class Ledger:
     def _operate(self, at: Time | None) -> Iterator[_Operation]:
         """One atomic operation: lock the store, catch up, let time pass, act, write.
 
+        A new ledger first restores its state from the store's materialised
+        state, outside the lock (a consistent read of its own), so the lock is
+        held only for the events written since and the operation itself.
+
         If anything fails the in-memory state goes back to before the
         operation, undone from its journal (the store rolls back its
         transaction). A store without locking (a test-only mode) writes the
@@ -471,6 +475,8 @@ class Ledger:
         """
         if at is not None:
             self._check_time(at, "at")
+        if not self._restored:
+            self.refresh()  # the bulk read before the lock: under it, only what came since
         journaling = False
         try:
             with self.store.operation():
