@@ -180,7 +180,11 @@ class LedgerState:
         state.seq, state.at = stored.seq, stored.at
         state.released = set(stored.released)
         state.capacities.update(stored.capacities)
-        state._set_rules()
+        for quota in setup.scenario.quotas:
+            if quota.key in state.released:
+                state.engine.release(quota)
+        for session, capacity in state.capacities.items():
+            state.engine.set_capacity(session, capacity)
         together = setup.scenario.policy.parties is PartyRule.TOGETHER
         entries, ever, units, waitlist = (
             state.entries,
@@ -215,14 +219,6 @@ class LedgerState:
         for unit in units:
             state._index(unit)
         return state
-
-    def _set_rules(self) -> None:
-        """Give a new engine the releases and capacities the tables hold."""
-        for quota in self.setup.scenario.quotas:
-            if quota.key in self.released:
-                self.engine.release(quota)
-        for session, capacity in self.capacities.items():
-            self.engine.set_capacity(session, capacity)
 
     def apply(self, event: Event) -> None:
         """Fold one event into the state (the engine included)."""
@@ -364,9 +360,9 @@ class LedgerState:
 
         Seats are given back by unseating every touched request and seating
         again those that held a seat before. A quota release cannot be undone
-        in the engine, so an operation that released one gets a new engine,
-        with the releases and capacities the tables hold again and every
-        holder seated (rare: a release due when a failing operation began).
+        in the engine, so an operation that released one is undone by
+        restoring a fresh state from the tables as they were before it (rare:
+        a release due when a failing operation began).
         """
         journal, self._journal = self._journal, None
         assert journal is not None
@@ -374,13 +370,6 @@ class LedgerState:
         seq, at, anchor = self._saved
         engine = self.engine
         touched = [self.entries[r].request for r in journal["entries"] if r in self.entries]
-        reseat = touched
-        if journal["released"]:
-            holders = engine.seat_of.keys() | journal["entries"]
-            reseat = [self.entries[r].request for r in holders if r in self.entries]
-            self.released -= journal["released"].keys()
-            engine = self.engine = Engine(self.setup.scenario)
-            self._set_rules()
         engine.unseat(touched)
         for name in _TABLES:
             table = getattr(self, name)
@@ -389,9 +378,15 @@ class LedgerState:
                     table.pop(key, None)
                 else:
                     table[key] = value
+        if journal["released"]:
+            self.released -= journal["released"].keys()
+            entries = sorted(self.entries.values(), key=lambda e: e.order)
+            stored = Materialised(seq, at, entries, self.capacities, frozenset(self.released))
+            vars(self).update(vars(LedgerState.restore(self.setup, stored)))
+            return
         for session in journal["capacities"]:
             engine.set_capacity(session, self.capacities[session])
-        for request in reseat:
+        for request in touched:
             entry = self.entries.get(request.id)
             if entry is not None and entry.status in _HOLDING and entry.session is not None:
                 engine.seat((request,), entry.session)
