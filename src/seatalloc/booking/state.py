@@ -41,7 +41,7 @@ _ABSENT: Any = object()
 
 @attrs.frozen
 class Entry:
-    """One submitted request: where it stands now, and the events that touched it."""
+    """One submitted request and where it stands now (its events are in the store: ``history``)."""
 
     request: Request = attrs.field(repr=False)
     unit: str
