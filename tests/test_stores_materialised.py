@@ -171,6 +171,22 @@ def test_cli_verify_reports_a_tampered_file_and_exits_1(tmp_path: Path) -> None:
     assert "released: replay and the store's materialised state differ" in bad.stdout
 
 
+def test_a_malformed_materialised_row_is_a_clear_error_in_the_api_and_the_cli(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "m.db"
+    ledger = busy_ledger(SQLiteStore(path))
+    tamper(ledger.store, "UPDATE {prefix}requests SET status = 'lost' WHERE id = 'r2'")
+    with pytest.raises(
+        NotALedgerError, match=r"request 'r2' is malformed.*restore it from a backup"
+    ):
+        Ledger(SQLiteStore(path), clock=lambda: 0).decision("r2")
+    command = [sys.executable, "-m", "seatalloc", "ledger", "show", str(path)]
+    shown = subprocess.run(command, check=False, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 2 and "Traceback" not in shown.stderr
+    assert "request 'r2' is malformed" in shown.stderr
+
+
 # -- schema versions -------------------------------------------------------------------
 
 # data/ledger_schema2.db was written by seatalloc at schema 2 (commit c9f1a82), by

@@ -14,7 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from seatalloc.allocation import Reason, Status
-from seatalloc.booking.events import Event, EventKind, LedgerSetup, PromotionMode, Time
+from seatalloc.booking.events import (
+    Event,
+    EventKind,
+    LedgerSetup,
+    NotALedgerError,
+    PromotionMode,
+    Time,
+)
 from seatalloc.booking.state import Entry
 from seatalloc.model import Group, Policy, Problem, Quota, Request, Session
 
@@ -182,14 +189,21 @@ def load_entries(rows: Iterable[Sequence[Any]], attributes: Mapping[str, str]) -
         (rid, unit, order, status, reason, session, note, expires, cause,
          group, role, arrival, sessions, party) = row  # fmt: skip
         body = attributes.get(rid)
-        request = unchecked(
-            rid, group, role, time_of(arrival), tuple(sessions.split("\n")) if sessions else (),
-            party, None if body is None else json.loads(body),
-        )  # fmt: skip
-        entries.append(Entry(
-            request, unit, order, status_of[status], reason_of[reason], session, note,
-            None if expires is None else time_of(expires), cause,
-        ))  # fmt: skip
+        try:
+            request = unchecked(
+                rid, group, role, time_of(arrival),
+                tuple(sessions.split("\n")) if sessions else (), party,
+                None if body is None else json.loads(body),
+            )  # fmt: skip
+            entries.append(Entry(
+                request, unit, order, status_of[status], reason_of[reason], session, note,
+                None if expires is None else time_of(expires), cause,
+            ))  # fmt: skip
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
+            raise NotALedgerError(
+                f"the stored state of request {rid!r} is malformed ({type(error).__name__}); "
+                "the ledger is damaged: restore it from a backup"
+            ) from None
     entries.sort(key=_ORDER)
     return entries
 
