@@ -2,9 +2,13 @@
 waitlist length, and submits per second from 1, 4 and 8 processes (SQLite FULL and NORMAL,
 PostgreSQL when ``SEATALLOC_BENCH_POSTGRES_URL`` names a server database to create ledgers in).
 
-Run: ``python benchmarks/bench_booking.py`` (add ``--quick`` for smaller sizes).
+Run: ``python benchmarks/bench_booking.py`` (add ``--quick`` for smaller sizes,
+``--first-submit`` for that part alone).
 Every figure is measured in this run; timings are medians of a few repeats
 (the machine may be shared); ratios compare sizes measured in the same run.
+The first-submit runs are interleaved across sizes (each round runs every
+size once, each on a fresh copy of its file), beside a baseline process that
+only imports seatalloc.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,6 +32,7 @@ from seatalloc.stores import MemoryStore, SQLiteStore, open_store
 SESSIONS = ("nov04", "nov25", "dec02")
 GROUPS = tuple(f"board{i:02d}" for i in range(1, 22))
 REPEATS = 3
+FIRST_SUBMIT_ROUNDS = 5
 
 
 def scenario() -> Problem:
@@ -50,6 +56,13 @@ def requests(n: int, prefix: str, seed: int) -> list[Request]:
         for k in range(n)
     ]
 
+
+IMPORT_ONLY = """
+import time
+start = time.perf_counter()
+import seatalloc, seatalloc.booking, seatalloc.stores
+print(time.perf_counter() - start)
+"""
 
 FIRST_SUBMIT = """
 import sys, time
@@ -76,19 +89,47 @@ def ledger_file(path: str, events: int) -> None:
     store.close()
 
 
-def first_submit(events: int) -> float:
-    """Seconds from a fresh process's start (imports included) to its first submit's return."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = str(Path(tmp) / "log.db")
-        ledger_file(path, events)
-        runs = [
-            float(subprocess.run(
-                [sys.executable, "-c", FIRST_SUBMIT, path], check=True, capture_output=True,
-                text=True,
-            ).stdout)
-            for _ in range(REPEATS)
-        ]  # fmt: skip
-    return statistics.median(runs)
+def first_submits(sizes: tuple[int, ...], tmp: str) -> dict[str, list[float]]:
+    """Seconds from a fresh process's start (imports included) to its first submit's return.
+
+    Keyed by size, and ``"import"`` for the baseline process that only imports.
+    Each round runs the baseline and every size once, in turn, each size on a
+    fresh copy of its ledger (so each submit is a new request's first).
+    """
+    originals = {}
+    for n in sizes:
+        originals[n] = str(Path(tmp) / f"log{n}.db")
+        ledger_file(originals[n], n)
+    runs: dict[str, list[float]] = {"import": [], **{str(n): [] for n in sizes}}
+    copy = str(Path(tmp) / "copy.db")
+    for _ in range(FIRST_SUBMIT_ROUNDS):
+        runs["import"].append(_seconds(IMPORT_ONLY))
+        for n in sizes:
+            shutil.copyfile(originals[n], copy)
+            runs[str(n)].append(_seconds(FIRST_SUBMIT, copy))
+    return runs
+
+
+def _seconds(script: str, *args: str) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], check=True, capture_output=True, text=True
+    )
+    return float(done.stdout)
+
+
+def restore_seconds(path: str) -> tuple[float, int]:
+    """In this process: median seconds a new ledger takes to read and restore its state,
+    and the number of requests in it."""
+    times = []
+    for _ in range(REPEATS):
+        store = SQLiteStore(path)
+        ledger = Ledger(store, clock=lambda: 0)
+        start = time.perf_counter()
+        ledger.refresh()
+        times.append(time.perf_counter() - start)
+        requests = len(store.statuses())
+        store.close()
+    return statistics.median(times), requests
 
 
 def waitlisted_ops(waiting: int) -> tuple[float, float, float]:
@@ -154,12 +195,25 @@ def postgres_target(server: str, k: int) -> str:
 def main() -> None:
     quick = "--quick" in sys.argv
     print(f"3 sessions x 28 seats, 21 group quotas of 4; medians of {REPEATS} runs")
-    print("\nfresh process, first submit (imports, opening and the submit):")
+    print(
+        f"\nfresh process, first submit (imports, opening and the submit), "
+        f"{FIRST_SUBMIT_ROUNDS} interleaved rounds:"
+    )
     sizes = (1000, 10000, 30000) if quick else (1000, 10000, 100000)
-    first = {n: first_submit(n) for n in sizes}
-    for n, seconds in first.items():
-        print(f"  {n:7,} events: {seconds * 1000:9.1f} ms")
-    print(f"  ratio {sizes[-1]:,}/{sizes[0]:,}: {first[sizes[-1]] / first[sizes[0]]:.1f} x")
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = first_submits(sizes, tmp)
+        first = {key: statistics.median(values) for key, values in runs.items()}
+        print(f"  baseline, imports only: {first['import'] * 1000:9.1f} ms")
+        for n in sizes:
+            restore, entries = restore_seconds(str(Path(tmp) / f"log{n}.db"))
+            print(
+                f"  {n:7,} events: {first[str(n)] * 1000:9.1f} ms  (of which reading and "
+                f"restoring {entries:,} entries, measured in this process: {restore * 1000:.0f} ms)"
+            )
+    big, small = first[str(sizes[-1])], first[str(sizes[0])]
+    print(f"  ratio {sizes[-1]:,}/{sizes[0]:,}: {big / small:.1f} x")
+    if "--first-submit" in sys.argv:
+        return
     print("\nin-memory ledger, by waitlist length:")
     waits = (1000, 10000, 20000) if quick else (1000, 10000, 50000)
     ops = {w: waitlisted_ops(w) for w in waits}

@@ -32,10 +32,11 @@ def fingerprint(state: LedgerState) -> tuple[object, ...]:
     """Everything a state holds, copied (the live tables change) and comparable."""
     engine = state.engine
     tables = (
-        state.entries, state.units, state.waitlist, state.party_unit, state.capacities,
+        state.entries, state.units, state.unit_ids_ever, state.waitlist, state.party_unit,
+        state.capacities,
         state.released, state.offered, engine.left, engine.seat_of,
     )  # fmt: skip
-    return (state.seq, len(state.log), *(copy.copy(t) for t in tables))
+    return (state.seq, state.at, *(copy.copy(t) for t in tables))
 
 
 def ledger_for(scenario: Problem, **options: object) -> Ledger:

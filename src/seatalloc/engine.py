@@ -287,6 +287,11 @@ class Engine:
         """
         for group, quotas in self._quotas_by_group.items():
             self._quotas_by_group[group] = [(q, c) for q, c in quotas if q != quota]
+        for c, counted in enumerate(self._quota):
+            if counted == quota:
+                # Nothing counts against it any more: its counters read full, whatever
+                # was seated when it was released (so the seats left follow from the seats).
+                self.left[c] = self._cap[c]
         for code in range(len(self._kinds)):
             self._compile_kind(code)
 

@@ -251,14 +251,16 @@ class Request:
         arrival: Arrival,
         sessions: tuple[str, ...],
         party: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
     ) -> Request:
         """A request built without the field checks, from fields valid by construction.
 
         Only for code that derives every field from an already checked
         problem: the demand sampler builds a million requests per simulation
-        and the checks were a third of its time. Input from outside always
-        goes through ``Request(...)``; a :class:`Problem` still checks its
-        requests against each other. ``attributes`` is empty.
+        and the checks were a third of its time; a ledger store reads back the
+        requests it wrote after checking them. Input from outside always goes
+        through ``Request(...)``; a :class:`Problem` still checks its requests
+        against each other.
         """
         request = object.__new__(cls)
         set_id, set_group, set_role, set_arrival, set_sessions, set_party, set_attributes = (
@@ -270,7 +272,7 @@ class Request:
         set_arrival(request, arrival)
         set_sessions(request, sessions)
         set_party(request, party)
-        set_attributes(request, _NO_ATTRIBUTES)
+        set_attributes(request, _freeze_attributes(attributes))
         return request
 
     @classmethod

@@ -19,6 +19,7 @@ Rules (docs/booking.md states them in full):
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -102,6 +103,7 @@ class Ledger:
         self.clock = clock
         self.setup = store.setup()
         self._state = LedgerState(self.setup)
+        self._restored = False
         self._time_kind = _time_kind(self.setup)
         self._releases = [
             (q.release, q.key) for q in self.setup.scenario.quotas if q.release is not None
@@ -328,33 +330,37 @@ class Ledger:
         Keep the seq of the last event handled as the cursor (durably, with the
         notice sent) and ask again with it: each event is seen exactly once.
         """
-        self.refresh()
-        return tuple(self._state.log[after:])
+        return tuple(self.store.events(after=after))
 
     @_locked
     def verify(self) -> list[str]:
-        """Replay the whole log afresh and compare it with the ledger's and the store's state.
+        """Replay the whole log afresh; compare it with the materialised state and the ledger's.
 
-        Returns the differences found (empty when the replay agrees).
+        The store's materialised state is read again and restored as a new
+        process would; a replay of the log up to the same event must equal
+        it, table by table, and so must a replay up to this ledger's last
+        event equal its state. Returns the differences found (empty when all agree).
         """
+        stored = LedgerState.restore(self.setup, self.store.materialised())
         self.refresh()
-        replayed = LedgerState.replay(self.setup, self.store.events(after=0))
-        live = self._state
-        problems = []
-        if replayed.seq != live.seq:
-            problems.append(f"replay ends at seq {replayed.seq}, the ledger at {live.seq}")
-        stored = self.store.statuses()
-        for request_id, entry in replayed.entries.items():
-            mine = live.entries.get(request_id)
-            if mine is None or (mine.status, mine.session) != (entry.status, entry.session):
-                problems.append(f"request {request_id!r}: replay and ledger differ")
-            row = stored.get(request_id)
-            if row != (entry.status.value, entry.session):
-                problems.append(f"request {request_id!r}: replay {entry.status.value}, store {row}")
-        for request_id in stored.keys() - replayed.entries.keys():
-            problems.append(f"request {request_id!r}: in the store's status table only")
-        if replayed.engine.left != live.engine.left:
-            problems.append("seats left per counter differ between replay and ledger")
+        # Other processes may append meanwhile: each state is compared at its own seq.
+        pending = sorted(
+            [(stored.seq, "the store's materialised state", stored),
+             (self._state.seq, "the ledger", self._state)],
+            key=lambda p: p[0],
+        )  # fmt: skip
+        replayed = LedgerState(self.setup)
+        problems: list[str] = []
+        events = iter(self.store.events(after=0))
+        for seq, name, state in pending:
+            while replayed.seq < seq:
+                event = next(events, None)
+                if event is None:
+                    problems.append(f"{name} is at seq {seq}, the log ends at {replayed.seq}")
+                    break
+                replayed.apply(event)
+            else:
+                problems.extend(_differences(replayed, state, name))
         return problems
 
     # -- read side ---------------------------------------------------------------------
@@ -367,16 +373,15 @@ class Ledger:
 
     @_locked
     def history(self, request_id: str) -> tuple[Event, ...]:
-        """Every event that touched the request, oldest first."""
+        """Every event that touched the request, oldest first (read from the store)."""
         self.refresh()
-        log = self._state.log
-        return tuple(log[seq - 1] for seq in self._entry(request_id).history)
+        self._entry(request_id)
+        return tuple(self.store.history(request_id))
 
     @_locked
     def events(self) -> tuple[Event, ...]:
-        """The whole event log."""
-        self.refresh()
-        return tuple(self._state.log)
+        """The whole event log (read from the store)."""
+        return tuple(self.store.events(after=0))
 
     @_locked
     def waitlist(self) -> tuple[str, ...]:
@@ -436,7 +441,15 @@ class Ledger:
 
     @_locked
     def refresh(self) -> None:
-        """Catch up with events other processes have written to the store."""
+        """Catch up with the store: the events other processes have written since.
+
+        The first time, the state is restored from the store's materialised
+        state (what a new process needs to decide, not the log's history).
+        """
+        if not self._restored:
+            with _collector_paused():
+                self._state = LedgerState.restore(self.setup, self.store.materialised())
+            self._restored = True
         for event in self.store.events(after=self._state.seq):
             self._state.apply(event)
 
@@ -450,6 +463,10 @@ class Ledger:
     def _operate(self, at: Time | None) -> Iterator[_Operation]:
         """One atomic operation: lock the store, catch up, let time pass, act, write.
 
+        A new ledger first restores its state from the store's materialised
+        state, outside the lock (a consistent read of its own), so the lock is
+        held only for the events written since and the operation itself.
+
         If anything fails the in-memory state goes back to before the
         operation, undone from its journal (the store rolls back its
         transaction). A store without locking (a test-only mode) writes the
@@ -458,11 +475,13 @@ class Ledger:
         """
         if at is not None:
             self._check_time(at, "at")
-        state = self._state
+        if not self._restored:
+            self.refresh()  # the bulk read before the lock: under it, only what came since
         journaling = False
         try:
             with self.store.operation():
                 self.refresh()
+                state = self._state
                 now = self._now(at)
                 state.begin()
                 journaling = True
@@ -507,8 +526,7 @@ class Ledger:
         servers disagree) is taken as the last event's time. An explicit ``at``
         more than ``horizon`` ahead of the clock is an error.
         """
-        log = self._state.log
-        last = log[-1].at if log else None
+        last = self._state.at
         field = "clock" if at is None else "at"
         now = self.clock() if at is None else at
         self._check_time(now, field)
@@ -730,6 +748,42 @@ class Ledger:
             request.id, entry.status, entry.reason, session=entry.session, rank=rank,
             note=entry.note,
         )  # fmt: skip
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a state of many objects is read and built.
+
+    Entries hold no reference cycles; meanwhile the collector would only walk
+    the growing heap again and again (a third of a large ledger's first read).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _differences(replayed: LedgerState, state: LedgerState, name: str) -> list[str]:
+    """Where ``state`` differs from the replay of the log up to its seq."""
+    problems = []
+    if replayed.at != state.at:
+        problems.append(f"the last event's time: replay {replayed.at}, {name} {state.at}")
+    for request_id in sorted(replayed.entries.keys() | state.entries.keys()):
+        if replayed.entries.get(request_id) != state.entries.get(request_id):
+            problems.append(f"request {request_id!r}: replay and {name} differ")
+    for table in ("units", "unit_ids_ever", "waitlist", "party_unit", "capacities", "released"):
+        if getattr(replayed, table) != getattr(state, table):
+            problems.append(f"{table}: replay and {name} differ")
+    if replayed.anchor != state.anchor:
+        problems.append(f"the first accepted request: replay and {name} differ")
+    if replayed.engine.seat_of != state.engine.seat_of:
+        problems.append(f"who holds which seat: replay and {name} differ")
+    if replayed.engine.left != state.engine.left:
+        problems.append(f"seats left per session and quota: replay and {name} differ")
+    return problems
 
 
 def _show(time: Time) -> str:

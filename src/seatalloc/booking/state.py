@@ -2,7 +2,10 @@
 
 Live operations decide with the engine, then record their events through
 ``apply``; replaying a log calls the same ``apply`` on a fresh state, so a
-replay rebuilds exactly what the live ledger held.
+replay rebuilds exactly what the live ledger held. A new process does not
+replay: it :meth:`~LedgerState.restore` s the state from the entries the store
+materialised (:class:`Materialised`), through the same helpers ``apply`` uses
+to seat a unit and to index it. The log itself is never held in memory.
 
 An operation that fails is undone from a journal of what its events touched
 (``begin``, ``commit``, ``rollback``), so neither succeeding nor failing
@@ -11,7 +14,7 @@ costs time in proportion to the size of the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -21,7 +24,7 @@ from seatalloc.booking.events import Event, EventKind, LedgerSetup, PromotionMod
 from seatalloc.engine import Engine, Shortfall
 from seatalloc.model import PartyRule, Request
 
-__all__ = ["Entry", "LedgerState"]
+__all__ = ["Entry", "LedgerState", "Materialised"]
 
 # Each kind that ends a request's participation, and the reason it records.
 _LEAVING = {
@@ -31,14 +34,14 @@ _LEAVING = {
 }
 _HOLDING = (Status.SEATED, Status.OFFERED)
 # The tables a journal saves entries of before an operation changes them.
-_TABLES = ("entries", "units", "waitlist", "party_unit", "capacities")
+_TABLES = ("entries", "units", "unit_ids_ever", "waitlist", "party_unit", "capacities")
 _ABSENT: Any = object()
 """Journal mark: the key was not in the table before the operation."""
 
 
 @attrs.frozen
 class Entry:
-    """One submitted request: where it stands now, and the events that touched it."""
+    """One submitted request and where it stands now (its events are in the store: ``history``)."""
 
     request: Request = attrs.field(repr=False)
     unit: str
@@ -51,7 +54,23 @@ class Entry:
     note: str | None = None
     expires: Time | None = None
     cause: int | None = None
-    history: tuple[int, ...] = ()
+
+
+@attrs.frozen
+class Materialised:
+    """The state a store keeps current beside the log, written with the events it follows from.
+
+    Everything a new process needs to decide, and nothing of the history:
+    the last event's seq and time, every request's entry (in arrival
+    order), the capacities changed since the ledger began and the quotas
+    released so far.
+    """
+
+    seq: int
+    at: Time | None
+    entries: Sequence[Entry]
+    capacities: Mapping[str, int]
+    released: frozenset[str]
 
 
 class _QueueCounts:
@@ -66,6 +85,11 @@ class _QueueCounts:
         self._values: dict[int, int] = {}
         self._size = 64
         self._tree = [0] * (self._size + 1)
+
+    def load(self, counts: Mapping[int, int]) -> None:
+        """Hold exactly ``counts`` (order to members waiting there), built in one linear pass."""
+        self._values = {order: count for order, count in counts.items() if count}
+        self._grow(max(self._values, default=1))
 
     def set(self, order: int, count: int) -> None:
         delta = count - self._values.pop(order, 0)
@@ -110,10 +134,13 @@ class LedgerState:
         self.setup = setup
         self.engine = Engine(setup.scenario)
         self.seq = 0
-        self.log: list[Event] = []
+        self.at: Time | None = None
+        """The time of the last event (``None`` before the first)."""
         self.entries: dict[str, Entry] = {}
         self.units: dict[str, tuple[str, ...]] = {}
         """Unit key to its active (not withdrawn, not rejected) member ids."""
+        self.unit_ids_ever: dict[str, tuple[str, ...]] = {}
+        """Key of a unit of several to every id submitted in it (gone members too)."""
         self.waitlist: dict[str, int] = {}
         """Waitlisted unit key to its order."""
         self.party_unit: dict[str, str] = {}
@@ -128,7 +155,7 @@ class LedgerState:
         self._queued: dict[str, tuple[int, int]] = {}
         """Waitlisted unit key to the (order, member count) it holds in ``_queue``."""
         self._journal: dict[str, dict[Any, Any]] | None = None
-        self._saved: tuple[int, int, Request | None] = (0, 0, None)
+        self._saved: tuple[int, Time | None, Request | None] = (0, None, None)
         self._seats = 0
         """Counts changes to the engine's seats, capacities and quotas (keys the blocks cache)."""
         self._blocks: tuple[int, dict[Any, tuple[Shortfall, ...]]] = (0, {})
@@ -141,10 +168,61 @@ class LedgerState:
             state.apply(event)
         return state
 
+    @classmethod
+    def restore(cls, setup: LedgerSetup, stored: Materialised) -> LedgerState:
+        """The state a store materialised, rebuilt without its log.
+
+        Each entry goes in as ``apply`` leaves it (its unit, queue place,
+        party), holders take their seats in the engine, and every unit is
+        indexed by :meth:`_index`, the helper ``apply`` calls after each event.
+        """
+        state = cls(setup)
+        state.seq, state.at = stored.seq, stored.at
+        state.released = set(stored.released)
+        state.capacities.update(stored.capacities)
+        for quota in setup.scenario.quotas:
+            if quota.key in state.released:
+                state.engine.release(quota)
+        for session, capacity in state.capacities.items():
+            state.engine.set_capacity(session, capacity)
+        together = setup.scenario.policy.parties is PartyRule.TOGETHER
+        entries, ever, units, waitlist = (
+            state.entries,
+            state.unit_ids_ever,
+            state.units,
+            state.waitlist,
+        )
+        seat, party_unit = state.engine.seat, state.party_unit
+        for entry in stored.entries:
+            request, unit, status = entry.request, entry.unit, entry.status
+            rid = request.id
+            entries[rid] = entry
+            if rid != unit:
+                ever[unit] = (*ever.get(unit, (unit,)), rid)
+            if status is Status.REJECTED:
+                continue
+            if state.anchor is None:
+                state.anchor = request
+            if together and request.party is not None:
+                party_unit[request.party] = unit
+            if status is Status.WITHDRAWN:
+                continue
+            members = units.get(unit)
+            units[unit] = (rid,) if members is None else (*members, rid)
+            if status is Status.WAITLISTED:
+                waitlist[unit] = entry.order if unit == rid else entries[unit].order
+            elif entry.session is not None:
+                seat((request,), entry.session)
+        # The queue counts in one pass; _index then finds them current and indexes the rest.
+        state._queued = {u: (order, len(units[u])) for u, order in waitlist.items() if units.get(u)}
+        state._queue.load(dict(state._queued.values()))
+        for unit in units:
+            state._index(unit)
+        return state
+
     def apply(self, event: Event) -> None:
         """Fold one event into the state (the engine included)."""
-        self.seq = event.seq
-        self.log.append(event)
+        self.seq, self.at = event.seq, event.at
         kind = event.kind
         if kind is EventKind.RELEASED:
             quota = next(q for q in self.setup.scenario.quotas if q.key == event.quota)
@@ -172,7 +250,7 @@ class LedgerState:
             return
         if kind in (EventKind.SEATED, EventKind.OFFERED) or entry.request.id in self.engine.seat_of:
             self._seats += 1  # may seat or unseat
-        changes: dict[str, Any] = {"history": (*entry.history, event.seq), "cause": event.cause}
+        changes: dict[str, Any] = {"cause": event.cause}
         if event.note is not None or kind is not EventKind.ACCEPTED:
             changes["note"] = event.note
         members = self.units.setdefault(entry.unit, ())
@@ -222,26 +300,20 @@ class LedgerState:
         assert request is not None and event.unit is not None
         self._touch(request, event.unit)
         self.entries[request.id] = Entry(
-            request, event.unit, event.seq, Status.WAITLISTED, Reason.NO_ROOM,
-            history=(event.seq,),
-        )  # fmt: skip
+            request, event.unit, event.seq, Status.WAITLISTED, Reason.NO_ROOM
+        )
         self.units[event.unit] = (*self.units.get(event.unit, ()), request.id)
+        if request.id != event.unit:
+            ever = self.unit_ids_ever
+            ever[event.unit] = (*ever.get(event.unit, (event.unit,)), request.id)
         if request.party is not None and self.setup.scenario.policy.parties is PartyRule.TOGETHER:
             self.party_unit[request.party] = event.unit
 
     def _reattribute(self, entry: Entry, event: Event) -> None:
-        """Give the request new free attributes (none when erased), in its entry and the log."""
+        """Give the request new free attributes (none when erased)."""
         attributes = {} if event.payload is None else event.payload.attributes
         request = attrs.evolve(entry.request, attributes=attributes)
-        self.entries[request.id] = attrs.evolve(
-            entry, request=request, history=(*entry.history, event.seq)
-        )
-        # Earlier events of this process's log carry the old attributes: replace them
-        # (the journal does not cover the log's old events: these two kinds cannot fail).
-        for seq in entry.history:
-            old = self.log[seq - 1]
-            if old.payload is not None:
-                self.log[seq - 1] = attrs.evolve(old, payload=request)
+        self.entries[request.id] = attrs.evolve(entry, request=request)
 
     def _leave(self, entry: Entry) -> None:
         members = tuple(m for m in self.units.get(entry.unit, ()) if m != entry.request.id)
@@ -277,7 +349,7 @@ class LedgerState:
     def begin(self) -> None:
         """Start journaling: everything applied from now on can be undone by :meth:`rollback`."""
         self._journal = {name: {} for name in (*_TABLES, "released")}
-        self._saved = (self.seq, len(self.log), self.anchor)
+        self._saved = (self.seq, self.at, self.anchor)
 
     def commit(self) -> None:
         """Keep what was applied since :meth:`begin`."""
@@ -289,17 +361,13 @@ class LedgerState:
         Seats are given back by unseating every touched request and seating
         again those that held a seat before. A quota release cannot be undone
         in the engine, so an operation that released one is undone by
-        replaying the log up to its start (rare: a release due when a failing
-        operation began).
+        restoring a fresh state from the tables as they were before it (rare:
+        a release due when a failing operation began).
         """
         journal, self._journal = self._journal, None
         assert journal is not None
         self._seats += 1
-        seq, length, anchor = self._saved
-        if journal["released"]:
-            fresh = LedgerState.replay(self.setup, self.log[:length])
-            vars(self).update(vars(fresh))
-            return
+        seq, at, anchor = self._saved
         engine = self.engine
         touched = [self.entries[r].request for r in journal["entries"] if r in self.entries]
         engine.unseat(touched)
@@ -310,14 +378,19 @@ class LedgerState:
                     table.pop(key, None)
                 else:
                     table[key] = value
+        if journal["released"]:
+            self.released -= journal["released"].keys()
+            entries = sorted(self.entries.values(), key=lambda e: e.order)
+            stored = Materialised(seq, at, entries, self.capacities, frozenset(self.released))
+            vars(self).update(vars(LedgerState.restore(self.setup, stored)))
+            return
         for session in journal["capacities"]:
             engine.set_capacity(session, self.capacities[session])
         for request in touched:
             entry = self.entries.get(request.id)
             if entry is not None and entry.status in _HOLDING and entry.session is not None:
                 engine.seat((request,), entry.session)
-        self.seq, self.anchor = seq, anchor
-        del self.log[length:]
+        self.seq, self.at, self.anchor = seq, at, anchor
         for unit in journal["units"].keys() | journal["waitlist"].keys():
             self._index(unit)
 
@@ -333,6 +406,7 @@ class LedgerState:
             return
         self._remember("entries", request.id)
         self._remember("units", unit)
+        self._remember("unit_ids_ever", unit)
         self._remember("waitlist", unit)
         if request.party is not None:
             self._remember("party_unit", request.party)
@@ -379,13 +453,5 @@ class LedgerState:
         return self._queue.before(self.waitlist[unit]) + self.units[unit].index(request_id) + 1
 
     def unit_ids(self, unit: str) -> set[str]:
-        """Every id ever submitted in ``unit``: its submitted events are consecutive in the log."""
-        log = self.log
-        i = self.entries[unit].order - 1
-        ids: set[str] = set()
-        while i < len(log) and log[i].kind is EventKind.SUBMITTED and log[i].unit == unit:
-            request = log[i].request
-            assert request is not None
-            ids.add(request)
-            i += 1
-        return ids
+        """Every id ever submitted in ``unit``, withdrawn and rejected members included."""
+        return set(self.unit_ids_ever.get(unit, (unit,)))

@@ -7,9 +7,12 @@ imports the ledger. A store promises (docs/booking.md, "The store contract"):
 - ``operation()`` makes everything inside it one atomic, exclusive unit;
 - ``events(after=n)`` returns the log after seq ``n`` in seq order, each
   submitted or corrected request carrying its current free attributes;
-- ``append`` writes an operation's events and the current entry of every
-  request they touched; free attributes go to their own table, never into
-  the log, and an erased event deletes them;
+  ``history(id)`` the events of one request;
+- ``append`` writes an operation's events and, in the same transaction, the
+  materialised state they lead to: the current entry of every request they
+  touched, changed capacities and released quotas; free attributes go to
+  their own table, never into the log, and an erased event deletes them;
+- ``materialised()`` reads that state back, as of one moment, without the log;
 - ``setup()`` returns what the ledger was created with.
 
 Failures of the storage itself are raised as :class:`StoreError` subclasses.
@@ -22,7 +25,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from seatalloc.booking.events import Event, LedgerSetup
-from seatalloc.booking.state import Entry
+from seatalloc.booking.state import Entry, Materialised
 
 __all__ = ["Store"]
 
@@ -49,8 +52,16 @@ class Store(Protocol):
         """The events with ``seq > after``, in seq order."""
         ...
 
+    def history(self, request_id: str) -> list[Event]:
+        """The events about one request, in seq order."""
+        ...
+
     def append(self, events: Sequence[Event], entries: Mapping[str, Entry]) -> None:
-        """Write an operation's events and the current entries of the requests they touched."""
+        """Write an operation's events and the state they lead to (the touched entries)."""
+        ...
+
+    def materialised(self) -> Materialised:
+        """The state as of the last committed operation, read consistently, without the log."""
         ...
 
     def statuses(self) -> dict[str, tuple[str, str | None]]:

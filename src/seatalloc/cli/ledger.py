@@ -128,7 +128,8 @@ def _verify(args: argparse.Namespace) -> int:
     problems = _open(args).verify()
     for problem in problems:
         print(problem)
-    print("replay agrees with the stored state" if not problems else f"{len(problems)} differences")
+    agrees = "the replay of the log agrees with the materialised state and the ledger"
+    print(agrees if not problems else f"{len(problems)} differences")
     return 1 if problems else 0
 
 

@@ -1,21 +1,51 @@
-"""Ledger settings and events as JSON text, for stores that keep text (SQLite, PostgreSQL).
+"""Ledger settings, events and entries as text, for stores that keep text (SQLite, PostgreSQL).
 
-A request's free attributes are never written into an event's text: they go
-to the store's attributes table (:func:`dump_attributes`), so erasing them
-leaves the log intact, and come back when the event is read.
+A request's free attributes are never written into an event's or an entry's
+text: they go to the store's attributes table (:func:`dump_attributes`), so
+erasing them leaves the log intact, and come back when the row is read.
 """
 
 from __future__ import annotations
 
 import json
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from seatalloc.allocation import Reason
-from seatalloc.booking.events import Event, EventKind, LedgerSetup, PromotionMode
+from seatalloc.allocation import Reason, Status
+from seatalloc.booking.events import (
+    Event,
+    EventKind,
+    LedgerSetup,
+    NotALedgerError,
+    PromotionMode,
+    Time,
+)
+from seatalloc.booking.state import Entry
 from seatalloc.model import Group, Policy, Problem, Quota, Request, Session
 
-__all__ = ["dump_attributes", "dump_event", "dump_setup", "load_event", "load_setup"]
+__all__ = [
+    "dump_attributes",
+    "dump_entry",
+    "dump_event",
+    "dump_setup",
+    "dump_time",
+    "load_entries",
+    "load_event",
+    "load_setup",
+    "load_time",
+]
+
+
+def dump_time(value: Time) -> str:
+    """A time as JSON text: an integer, or a quoted ISO date-time."""
+    return f'"{value.isoformat()}"' if isinstance(value, datetime) else str(value)
+
+
+def load_time(text: str) -> Time:
+    """A time from :func:`dump_time` text."""
+    return datetime.fromisoformat(text[1:-1]) if text.startswith('"') else int(text)
 
 
 def _time(value: int | datetime | None) -> Any:
@@ -125,4 +155,59 @@ def load_event(
         data["payload"] = _unrequest(data["payload"], attributes)
     if "expires" in data:
         data["expires"] = _untime(data["expires"])
-    return Event(seq, EventKind(kind), _untime(json.loads(at)), request, **data)
+    return Event(seq, EventKind(kind), load_time(at), request, **data)
+
+
+def dump_entry(entry: Entry) -> tuple[Any, ...]:
+    """The entry as the columns of a requests row (docs/booking.md, "Schema").
+
+    The request's fields have columns of their own (reading them back is the
+    bulk of a new process's start): its ranked sessions joined by newlines,
+    which ids cannot contain. Attributes are not among them.
+    """
+    request = entry.request
+    expires = None if entry.expires is None else dump_time(entry.expires)
+    return (
+        request.id, entry.unit, entry.order, entry.status.value, entry.reason.value,
+        entry.session, entry.note, expires, entry.cause, request.group, request.role,
+        dump_time(request.arrival), "\n".join(request.sessions), request.party,
+    )  # fmt: skip
+
+
+def load_entries(rows: Iterable[Sequence[Any]], attributes: Mapping[str, str]) -> list[Entry]:
+    """The entries from rows of the columns :func:`dump_entry` wrote, in arrival order.
+
+    ``attributes`` maps request ids to their attributes' JSON. The requests
+    were checked when submitted, and the rows written from them: they are
+    rebuilt without the checks (a new process reads every entry; ``verify``
+    replays the log's checked requests and compares). Rows come in any order
+    (sorting rows already nearly in order is a linear pass).
+    """
+    status_of, reason_of, unchecked, time_of = _STATUS, _REASON, Request.unchecked, load_time
+    entries = []
+    for row in rows:
+        (rid, unit, order, status, reason, session, note, expires, cause,
+         group, role, arrival, sessions, party) = row  # fmt: skip
+        body = attributes.get(rid)
+        try:
+            request = unchecked(
+                rid, group, role, time_of(arrival),
+                tuple(sessions.split("\n")) if sessions else (), party,
+                None if body is None else json.loads(body),
+            )  # fmt: skip
+            entries.append(Entry(
+                request, unit, order, status_of[status], reason_of[reason], session, note,
+                None if expires is None else time_of(expires), cause,
+            ))  # fmt: skip
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
+            raise NotALedgerError(
+                f"the stored state of request {rid!r} is malformed ({type(error).__name__}); "
+                "the ledger is damaged: restore it from a backup"
+            ) from None
+    entries.sort(key=_ORDER)
+    return entries
+
+
+_ORDER = operator.attrgetter("order")
+_STATUS = {s.value: s for s in Status}
+_REASON = {r.value: r for r in Reason}

@@ -6,10 +6,12 @@ after another, exactly like SQLite's ``BEGIN IMMEDIATE``, readers never wait.
 ``lock_timeout`` bounds the wait; a killed client's transaction is rolled
 back by the server and its lock freed.
 
-Tables (schema version 2 in ``seatalloc_meta``): ``seatalloc_meta``,
-``seatalloc_events``, ``seatalloc_requests`` and ``seatalloc_attributes``, the
-same columns as the SQLite store's ``meta``, ``events``, ``requests`` and
-``attributes``.
+Tables (schema version 3 in ``seatalloc_meta``; version 2 is migrated when
+opened): ``seatalloc_meta``, ``seatalloc_events``, ``seatalloc_attributes`` and
+the materialised state ``seatalloc_requests``, ``seatalloc_capacities`` and
+``seatalloc_released``, the same columns as the SQLite store's tables.
+An erasure is followed by ``VACUUM FULL seatalloc_attributes`` (docs/booking.md,
+"Erasure on PostgreSQL").
 """
 
 from __future__ import annotations
@@ -31,19 +33,21 @@ from seatalloc.booking.events import (
     StoreError,
     StoreFullError,
 )
-from seatalloc.booking.state import Entry
+from seatalloc.booking.state import Entry, LedgerState, Materialised
 from seatalloc.stores._codec import (
     dump_attributes,
+    dump_entry,
     dump_event,
     dump_setup,
+    dump_time,
+    load_entries,
     load_event,
     load_setup,
+    load_time,
 )
-from seatalloc.stores.sqlite import json_time
+from seatalloc.stores.sqlite import MIGRATES_FROM, SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore"]
-
-SCHEMA_VERSION = 2
 _LOCK_KEY = 0x5EA7A110C
 """The advisory lock every operation on a ledger takes (one ledger per database)."""
 
@@ -57,15 +61,46 @@ CREATE TABLE seatalloc_events (
     body TEXT NOT NULL
 );
 CREATE INDEX seatalloc_events_request ON seatalloc_events (request);
-CREATE TABLE seatalloc_requests (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    session TEXT,
-    reason TEXT NOT NULL,
-    last_event BIGINT NOT NULL REFERENCES seatalloc_events (seq)
-);
 CREATE TABLE seatalloc_attributes (request TEXT PRIMARY KEY, body TEXT NOT NULL)
 """
+
+_STATE = """
+CREATE TABLE seatalloc_requests (
+    id TEXT PRIMARY KEY,
+    unit TEXT NOT NULL,
+    ord BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    session TEXT,
+    note TEXT,
+    expires TEXT,
+    cause BIGINT,
+    grp TEXT NOT NULL,
+    role TEXT NOT NULL,
+    arrival TEXT NOT NULL,
+    sessions TEXT NOT NULL,
+    party TEXT,
+    last_event BIGINT NOT NULL REFERENCES seatalloc_events (seq)
+);
+CREATE TABLE seatalloc_capacities (session TEXT PRIMARY KEY, capacity INTEGER NOT NULL);
+CREATE TABLE seatalloc_released (quota TEXT PRIMARY KEY)
+"""
+_ENTRY = (
+    f"INSERT INTO seatalloc_requests VALUES ({', '.join(['%s'] * 15)}) "
+    "ON CONFLICT (id) DO UPDATE SET unit = excluded.unit, ord = excluded.ord, "
+    "status = excluded.status, reason = excluded.reason, session = excluded.session, "
+    "note = excluded.note, expires = excluded.expires, cause = excluded.cause, "
+    "grp = excluded.grp, role = excluded.role, arrival = excluded.arrival, "
+    "sessions = excluded.sessions, party = excluded.party, last_event = excluded.last_event"
+)
+_ENTRY_COLUMNS = (
+    "id, unit, ord, status, reason, session, note, expires, cause, "
+    "grp, role, arrival, sessions, party"
+)
+_CAPACITY = (
+    "INSERT INTO seatalloc_capacities VALUES (%s, %s) ON CONFLICT (session) "
+    "DO UPDATE SET capacity = excluded.capacity"
+)
 
 
 class PostgresStore:
@@ -89,6 +124,7 @@ class PostgresStore:
         self.timeout = lock_timeout
         self._window = unsafe_window
         self._setup: LedgerSetup | None = None
+        self._erased = False
         self._where = url.rsplit("@", 1)[-1]  # never the password
         with self._translated():
             self._db = self._psycopg.connect(url, autocommit=True)
@@ -114,24 +150,55 @@ class PostgresStore:
 
     def setup(self) -> LedgerSetup:
         if self._setup is None:
-            with self._translated():
-                exists = self._db.execute("SELECT to_regclass('seatalloc_meta')").fetchone()[0]
-                rows = {}
-                if exists is not None:
-                    rows = dict(
-                        self._db.execute("SELECT key, value FROM seatalloc_meta").fetchall()
-                    )
+            rows = self._meta()
             if "setup" not in rows:
                 raise NotALedgerError(
                     f"{self._where} holds no ledger: run 'seatalloc ledger init URL' first"
                 )
-            if rows.get("schema") != str(SCHEMA_VERSION):
+            if rows.get("schema") not in (str(MIGRATES_FROM), str(SCHEMA_VERSION)):
                 raise NotALedgerError(
                     f"{self._where}: ledger schema version {rows.get('schema')}; this seatalloc "
-                    f"reads version {SCHEMA_VERSION}: use the seatalloc version that wrote it"
+                    f"reads version {SCHEMA_VERSION} (and migrates {MIGRATES_FROM}): use the "
+                    "seatalloc version that wrote it"
                 )
-            self._setup = load_setup(rows["setup"])
+            setup = load_setup(rows["setup"])
+            if rows["schema"] == str(MIGRATES_FROM):
+                self._migrate(setup)
+            self._setup = setup
         return self._setup
+
+    def _meta(self) -> dict[str, str]:
+        with self._translated():
+            exists = self._db.execute("SELECT to_regclass('seatalloc_meta')").fetchone()[0]
+            if exists is None:
+                return {}
+            return dict(self._db.execute("SELECT key, value FROM seatalloc_meta").fetchall())
+
+    def _migrate(self, setup: LedgerSetup) -> None:
+        """Bring a version 2 ledger to version 3: materialise its state by one full replay."""
+        with self._translated(), self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            if self._meta().get("schema") != str(MIGRATES_FROM):
+                return  # another client migrated it meanwhile
+            state = LedgerState.replay(setup, self.events(after=0))
+            self._db.execute("DROP TABLE seatalloc_requests")
+            self._create_state(state.capacities)
+            with self._db.cursor() as cursor:
+                cursor.executemany(
+                    _ENTRY, [(*dump_entry(e), state.seq) for e in state.entries.values()]
+                )
+                cursor.executemany(
+                    "INSERT INTO seatalloc_released VALUES (%s)", [(k,) for k in state.released]
+                )
+            self._db.execute(
+                "UPDATE seatalloc_meta SET value = %s WHERE key = 'schema'", (str(SCHEMA_VERSION),)
+            )
+
+    def _create_state(self, capacities: Mapping[str, int]) -> None:
+        for statement in _STATE.split(";"):
+            self._db.execute(statement)
+        with self._db.cursor() as cursor:
+            cursor.executemany(_CAPACITY, list(capacities.items()))
 
     def initialise(self, setup: LedgerSetup) -> None:
         with self._translated(), self._db.transaction():
@@ -140,6 +207,7 @@ class PostgresStore:
                 raise LedgerError(f"{self._where} already holds a ledger")
             for statement in _SCHEMA.split(";"):
                 self._db.execute(statement)
+            self._create_state({s.id: s.capacity for s in setup.scenario.sessions})
             self._db.execute(
                 "INSERT INTO seatalloc_meta VALUES ('setup', %s), ('schema', %s)",
                 (dump_setup(setup), str(SCHEMA_VERSION)),
@@ -151,20 +219,66 @@ class PostgresStore:
         with self._translated():
             if not self.locking:
                 yield
-                return
-            with self._db.transaction():
-                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                yield
+            else:
+                with self._db.transaction():
+                    self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                    yield
+            if self._erased:
+                self._erased = False
+                self._vacuum()
+
+    def _vacuum(self) -> None:
+        """Rewrite the attributes table, so erased rows' bytes leave its files (not the WAL)."""
+        try:
+            self._db.execute("VACUUM FULL seatalloc_attributes")
+        except self._psycopg.Error as error:
+            raise StoreError(
+                f"{self._where}: the erasure is committed, but compacting the attributes table "
+                f"failed ({type(error).__name__}); the erased bytes stay in its files until "
+                "'VACUUM FULL seatalloc_attributes' runs (the next erasure runs it again)"
+            ) from None
 
     def events(self, after: int) -> list[Event]:
+        return self._events("e.seq > %s", after)
+
+    def history(self, request_id: str) -> list[Event]:
+        return self._events("e.request = %s", request_id)
+
+    def _events(self, where: str, value: object) -> list[Event]:
         with self._translated():
             rows = self._db.execute(
                 "SELECT e.seq, e.kind, e.at, e.request, e.body, a.body FROM seatalloc_events e "
                 "LEFT JOIN seatalloc_attributes a ON a.request = e.request "
-                "AND e.kind IN (%s, %s) WHERE e.seq > %s ORDER BY e.seq",
-                (EventKind.SUBMITTED.value, EventKind.CORRECTED.value, after),
+                f"AND e.kind IN (%s, %s) WHERE {where} ORDER BY e.seq",
+                (EventKind.SUBMITTED.value, EventKind.CORRECTED.value, value),
             ).fetchall()
         return [load_event(*row) for row in rows]
+
+    def materialised(self) -> Materialised:
+        with self._translated():
+            if self._db.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
+                return self._materialised()
+            with self._db.transaction():
+                # One snapshot for all the reads, whatever commits meanwhile.
+                self._db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                return self._materialised()
+
+    def _materialised(self) -> Materialised:
+        db = self._db
+        last = db.execute(
+            "SELECT seq, at FROM seatalloc_events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        rows = db.execute(f"SELECT {_ENTRY_COLUMNS} FROM seatalloc_requests").fetchall()
+        attributes = db.execute("SELECT request, body FROM seatalloc_attributes").fetchall()
+        capacities = db.execute("SELECT session, capacity FROM seatalloc_capacities").fetchall()
+        released = db.execute("SELECT quota FROM seatalloc_released").fetchall()
+        return Materialised(
+            seq=0 if last is None else last[0],
+            at=None if last is None else load_time(last[1]),
+            entries=load_entries(rows, dict(attributes)),
+            capacities=dict(capacities),
+            released=frozenset(k for (k,) in released),
+        )
 
     def append(self, events: Sequence[Event], entries: Mapping[str, Entry]) -> None:
         if not events:
@@ -183,7 +297,7 @@ class PostgresStore:
         self, events: Sequence[Event], entries: Mapping[str, Entry], *, keep_seq: bool
     ) -> None:
         db = self._db
-        rows = [(e.kind.value, json_time(e), e.request, dump_event(e)) for e in events]
+        rows = [(e.kind.value, dump_time(e.at), e.request, dump_event(e)) for e in events]
         with db.cursor() as cursor:
             if keep_seq:
                 cursor.executemany(
@@ -201,6 +315,8 @@ class PostgresStore:
                     last = cursor.fetchone()[0]
             for event in events:
                 body = None if event.payload is None else dump_attributes(event.payload)
+                if event.kind is EventKind.ERASED:
+                    self._erased = True
                 if event.kind is EventKind.ERASED or (event.payload is not None and body is None):
                     cursor.execute(
                         "DELETE FROM seatalloc_attributes WHERE request = %s", (event.request,)
@@ -211,15 +327,14 @@ class PostgresStore:
                         "DO UPDATE SET body = excluded.body",
                         (event.request, body),
                     )
-            cursor.executemany(
-                "INSERT INTO seatalloc_requests VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) "
-                "DO UPDATE SET status = excluded.status, session = excluded.session, "
-                "reason = excluded.reason, last_event = excluded.last_event",
-                [
-                    (rid, e.status.value, e.session, e.reason.value, last)
-                    for rid, e in entries.items()
-                ],
-            )
+                elif event.kind is EventKind.CAPACITY_CHANGED:
+                    cursor.execute(_CAPACITY, (event.session, event.capacity))
+                elif event.kind is EventKind.RELEASED:
+                    cursor.execute(
+                        "INSERT INTO seatalloc_released VALUES (%s) ON CONFLICT DO NOTHING",
+                        (event.quota,),
+                    )
+            cursor.executemany(_ENTRY, [(*dump_entry(e), last) for e in entries.values()])
 
     def statuses(self) -> dict[str, tuple[str, str | None]]:
         """Request id to its current (status, session), as the requests table holds them."""

@@ -5,12 +5,16 @@ write lock before it reads, so two processes never decide on the same
 state, and a killed process leaves the file as it was before the operation
 or after it. WAL journaling lets readers work while a writer writes.
 
-Schema (version 2, kept in ``PRAGMA user_version``):
+Schema (version 3, kept in ``PRAGMA user_version``; a version 2 file is
+migrated when opened, docs/booking.md "Schema"):
 
 - ``meta(key, value)``: ``setup`` holds the ledger's settings as JSON.
 - ``events(seq, kind, at, request, body)``: the log; ``seq`` is the primary key.
-- ``requests(id, status, session, reason, last_event)``: the current status of
-  every submitted request, one row each (a projection of the log, for SQL readers).
+- The materialised state, written in the transaction of the events it follows
+  from, and all a new process reads to decide (never the log):
+  ``requests(id, unit, ord, status, reason, session, note, expires, cause,
+  request, last_event)``, each request's entry; ``capacities(session,
+  capacity)``; ``released(quota)``.
 - ``attributes(request, body)``: free attributes (personal data), apart from the
   log so that erasing them leaves the log whole. ``secure_delete`` overwrites
   deleted bytes, and an erasure truncates the WAL file after its commit.
@@ -38,18 +42,24 @@ from seatalloc.booking.events import (
     StoreError,
     StoreFullError,
 )
-from seatalloc.booking.state import Entry
+from seatalloc.booking.state import Entry, LedgerState, Materialised
 from seatalloc.stores._codec import (
     dump_attributes,
+    dump_entry,
     dump_event,
     dump_setup,
+    dump_time,
+    load_entries,
     load_event,
     load_setup,
+    load_time,
 )
 
-__all__ = ["SCHEMA_VERSION", "SQLiteStore"]
+__all__ = ["MIGRATES_FROM", "SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+MIGRATES_FROM = 2
+"""The oldest schema version this seatalloc migrates on open (to :data:`SCHEMA_VERSION`)."""
 _BUSY, _LOCKED, _READONLY, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 11, 13, 14, 26
 
 _SCHEMA = """
@@ -62,15 +72,46 @@ CREATE TABLE events (
     body TEXT NOT NULL
 );
 CREATE INDEX events_request ON events (request);
-CREATE TABLE requests (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    session TEXT,
-    reason TEXT NOT NULL,
-    last_event INTEGER NOT NULL REFERENCES events (seq)
-);
 CREATE TABLE attributes (request TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
+
+_STATE = """
+CREATE TABLE requests (
+    id TEXT PRIMARY KEY,
+    unit TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    session TEXT,
+    note TEXT,
+    expires TEXT,
+    cause INTEGER,
+    grp TEXT NOT NULL,
+    role TEXT NOT NULL,
+    arrival TEXT NOT NULL,
+    sessions TEXT NOT NULL,
+    party TEXT,
+    last_event INTEGER NOT NULL REFERENCES events (seq)
+);
+CREATE TABLE capacities (session TEXT PRIMARY KEY, capacity INTEGER NOT NULL);
+CREATE TABLE released (quota TEXT PRIMARY KEY);
+"""
+_ENTRY = (
+    f"INSERT INTO requests VALUES ({', '.join('?' * 15)}) ON CONFLICT (id) DO UPDATE SET "
+    "unit = excluded.unit, ord = excluded.ord, status = excluded.status, "
+    "reason = excluded.reason, session = excluded.session, note = excluded.note, "
+    "expires = excluded.expires, cause = excluded.cause, grp = excluded.grp, "
+    "role = excluded.role, arrival = excluded.arrival, sessions = excluded.sessions, "
+    "party = excluded.party, last_event = excluded.last_event"
+)
+_ENTRY_COLUMNS = (
+    "id, unit, ord, status, reason, session, note, expires, cause, "
+    "grp, role, arrival, sessions, party"
+)
+_CAPACITY = (
+    "INSERT INTO capacities VALUES (?, ?) ON CONFLICT (session) "
+    "DO UPDATE SET capacity = excluded.capacity"
+)
 
 
 class _Missing:
@@ -160,10 +201,11 @@ class SQLiteStore:
 
     def _version(self) -> int:
         version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, MIGRATES_FROM, SCHEMA_VERSION):
             raise NotALedgerError(
                 f"{self.path}: ledger schema version {version}; this seatalloc reads version "
-                f"{SCHEMA_VERSION}: use the seatalloc version that wrote it"
+                f"{SCHEMA_VERSION} (and migrates {MIGRATES_FROM}): use the seatalloc version "
+                "that wrote it"
             )
         return version
 
@@ -176,20 +218,50 @@ class SQLiteStore:
                 )
             with self._translated():
                 row = None
-                if self._version() == SCHEMA_VERSION:
+                version = self._version()
+                if version != 0:
                     row = self._db.execute("SELECT value FROM meta WHERE key = 'setup'").fetchone()
             if row is None:
                 raise NotALedgerError(
                     f"{self.path} holds no ledger: run 'seatalloc ledger init' first"
                 )
             try:
-                self._setup = load_setup(row[0])
+                setup = load_setup(row[0])
             except (ValueError, KeyError, TypeError) as error:
                 raise NotALedgerError(
                     f"{self.path}: the ledger's settings row is malformed "
                     f"({type(error).__name__}); restore the file from a backup"
                 ) from None
+            if version == MIGRATES_FROM:
+                self._migrate(setup)
+            self._setup = setup
         return self._setup
+
+    def _migrate(self, setup: LedgerSetup) -> None:
+        """Bring a version 2 file to version 3: materialise its state by one full replay."""
+        if self._options[1]:
+            raise ReadOnlyError(
+                f"{self.path}: ledger schema version {MIGRATES_FROM} must be migrated to "
+                f"{SCHEMA_VERSION} before use; open it once writable (e.g. 'seatalloc ledger "
+                "verify' with write permission), which migrates it"
+            )
+        with self._translated(), self._transaction():
+            if self._version() != MIGRATES_FROM:
+                return  # another process migrated it meanwhile
+            state = LedgerState.replay(setup, self.events(after=0))
+            self._db.execute("DROP TABLE requests")
+            self._create_state(state.capacities)
+            self._db.executemany(
+                _ENTRY, [(*dump_entry(e), state.seq) for e in state.entries.values()]
+            )
+            self._db.executemany("INSERT INTO released VALUES (?)", [(k,) for k in state.released])
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _create_state(self, capacities: Mapping[str, int]) -> None:
+        for statement in _STATE.split(";"):
+            if statement.strip():
+                self._db.execute(statement)
+        self._db.executemany(_CAPACITY, capacities.items())
 
     def initialise(self, setup: LedgerSetup) -> None:
         if self._db is _MISSING:
@@ -200,14 +272,15 @@ class SQLiteStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            self._create_state({s.id: s.capacity for s in setup.scenario.sessions})
             self._db.execute("INSERT INTO meta VALUES ('setup', ?)", (dump_setup(setup),))
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._setup = setup
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self, kind: str = "IMMEDIATE") -> Iterator[None]:
         # BEGIN IMMEDIATE takes the write lock now, before anything is read.
-        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute(f"BEGIN {kind}")
         try:
             yield
         except BaseException:
@@ -230,14 +303,40 @@ class SQLiteStore:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def events(self, after: int) -> list[Event]:
+        return self._events("e.seq > ?", after)
+
+    def history(self, request_id: str) -> list[Event]:
+        return self._events("e.request = ?", request_id)
+
+    def _events(self, where: str, value: object) -> list[Event]:
         with self._translated():
             rows = self._db.execute(
                 "SELECT e.seq, e.kind, e.at, e.request, e.body, a.body FROM events e "
                 "LEFT JOIN attributes a ON a.request = e.request AND e.kind IN (?, ?) "
-                "WHERE e.seq > ? ORDER BY e.seq",
-                (EventKind.SUBMITTED.value, EventKind.CORRECTED.value, after),
+                f"WHERE {where} ORDER BY e.seq",
+                (EventKind.SUBMITTED.value, EventKind.CORRECTED.value, value),
             )
             return [load_event(*row) for row in rows]
+
+    def materialised(self) -> Materialised:
+        with self._translated():
+            if self._db.in_transaction:
+                return self._materialised()
+            with self._transaction("DEFERRED"):  # one snapshot for all the reads
+                return self._materialised()
+
+    def _materialised(self) -> Materialised:
+        db = self._db
+        last = db.execute("SELECT seq, at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        rows = db.execute(f"SELECT {_ENTRY_COLUMNS} FROM requests")
+        entries = load_entries(rows, dict(db.execute("SELECT request, body FROM attributes")))
+        return Materialised(
+            seq=0 if last is None else last[0],
+            at=None if last is None else load_time(last[1]),
+            entries=entries,
+            capacities=dict(db.execute("SELECT session, capacity FROM capacities")),
+            released=frozenset(k for (k,) in db.execute("SELECT quota FROM released")),
+        )
 
     def append(self, events: Sequence[Event], entries: Mapping[str, Entry]) -> None:
         if not events:
@@ -254,7 +353,7 @@ class SQLiteStore:
         self, events: Sequence[Event], entries: Mapping[str, Entry], *, keep_seq: bool
     ) -> None:
         db = self._db
-        rows = [(e.kind.value, json_time(e), e.request, dump_event(e)) for e in events]
+        rows = [(e.kind.value, dump_time(e.at), e.request, dump_event(e)) for e in events]
         if keep_seq:
             # The explicit seq is the primary key: a write decided on a stale log fails loudly.
             db.executemany(
@@ -272,6 +371,10 @@ class SQLiteStore:
             if event.kind is EventKind.ERASED:
                 db.execute("DELETE FROM attributes WHERE request = ?", (event.request,))
                 self._erased = True
+            elif event.kind is EventKind.CAPACITY_CHANGED:
+                db.execute(_CAPACITY, (event.session, event.capacity))
+            elif event.kind is EventKind.RELEASED:
+                db.execute("INSERT INTO released VALUES (?) ON CONFLICT DO NOTHING", (event.quota,))
             elif event.payload is not None:
                 body = dump_attributes(event.payload)
                 if body is None:
@@ -282,12 +385,7 @@ class SQLiteStore:
                         "DO UPDATE SET body = excluded.body",
                         (event.request, body),
                     )
-        db.executemany(
-            "INSERT INTO requests VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-            "status = excluded.status, session = excluded.session, reason = excluded.reason, "
-            "last_event = excluded.last_event",
-            [(rid, e.status.value, e.session, e.reason.value, last) for rid, e in entries.items()],
-        )
+        db.executemany(_ENTRY, [(*dump_entry(e), last) for e in entries.values()])
 
     def statuses(self) -> dict[str, tuple[str, str | None]]:
         """Request id to its current (status, session), as the ``requests`` table holds them."""
@@ -324,9 +422,3 @@ def _translate(error: sqlite3.Error, path: str, timeout: float) -> StoreError:
             "the file from a backup"
         )
     return StoreError(f"{path}: the database failed ({type(error).__name__}); nothing was written")
-
-
-def json_time(event: Event) -> str:
-    """The event's time as JSON text (an integer or a quoted ISO date-time)."""
-    at = event.at
-    return f'"{at.isoformat()}"' if not isinstance(at, int) else str(at)
