@@ -124,28 +124,75 @@ def test_progress_reports_the_best_and_bound() -> None:
     assert all(p.best >= p.bound for p in seen if p.phase == "tabu search")  # type: ignore[operator]
 
 
-@pytest.mark.parametrize(
-    ("tables", "size", "rounds"),
-    [(5, 3, 7), (6, 3, 8), (10, 3, 14), (7, 4, 9)],
-)
-def test_known_designs_are_reached(tables: int, size: int, rounds: int) -> None:
-    """Kirkman 15, nearly Kirkman 18 and 30, and a resolvable 2-(28,4,1): nobody meets twice."""
-    roster = anonymous(tables * size)
-    rules = Rules(mixing="never-twice", balance_roles=False)
-    plan = plan_breakouts(
-        roster, tables, rounds, rules, method="heuristic", work=40, time_limit=120
-    )
-    assert most_meetings(plan) == 1
-    assert all(sorted(map(len, r)) == [size] * tables for r in plan.rounds)
-    assert plan.status == "optimal"
+def clean_rounds(plan) -> int:  # type: ignore[no-untyped-def]
+    """The longest first stretch of rounds in which no pair meets twice."""
+    met: set[frozenset[str]] = set()
+    for r, tables in enumerate(plan.rounds):
+        for table in tables:
+            for pair in map(frozenset, itertools.combinations(table, 2)):
+                if pair in met:
+                    return r
+                met.add(pair)
+    return len(plan.rounds)
 
 
 def test_built_rounds_are_kept_and_extended() -> None:
-    """32 people at 8 tables x 10 rounds: the design's 9 rounds plus one, 16 repeats."""
+    """20 people at 5 tables of 4 for 6 rounds (impossible without repeats): GF(5)'s 5
+    rounds are kept, one round is added; after them only pairs within the design's 4
+    columns of 5 are fresh, so a sixth round repeats at least one pair."""
     rules = Rules(mixing="fewest-repeats", balance_roles=False)
-    plan = plan_breakouts(anonymous(32), 8, 10, rules, method="heuristic", work=2)
+    plan = plan_breakouts(anonymous(20), 5, 6, rules, method="heuristic", work=2)
+    assert len(plan.rounds) == 6 and clean_rounds(plan) == 5
+    assert any("finite-field design GF(5)" in note for note in plan.notes)
     assert most_meetings(plan) == 2
-    assert len(plan.quality.repeated_pairs) <= 16
+
+
+@pytest.mark.parametrize(
+    ("tables", "size", "rounds", "how"),
+    [
+        (5, 3, 7, "developed"),
+        (8, 4, 9, "finite-field"),
+        (8, 4, 10, "Z_2^3"),
+        (6, 3, 8, "developed"),
+        (7, 4, 9, "developed"),
+        (10, 3, 14, "developed"),
+        (9, 4, 11, "developed"),
+    ],
+)
+def test_classic_instances_nobody_meets_twice(
+    tables: int, size: int, rounds: int, how: str
+) -> None:
+    """Each classic social-golfer instance of the benchmark, from its construction: every
+    table full, no pair twice over all the rounds claimed, proven."""
+    roster = anonymous(tables * size)
+    rules = Rules(mixing="never-twice", balance_roles=False)
+    plan = plan_breakouts(
+        roster, tables, rounds, rules, method="heuristic", work=30, time_limit=120
+    )
+    assert len(plan.rounds) == rounds
+    assert all(sorted(map(len, r)) == [size] * tables for r in plan.rounds)
+    assert most_meetings(plan) == 1 and clean_rounds(plan) == rounds
+    assert plan.status == "optimal" and plan.stopped == "proven"
+    assert any(note.startswith("construction:") and how in note for note in plan.notes)
+
+
+def test_stored_32_golfers_plan_meets_everyone_but_a_mate_once() -> None:
+    """The stored 8-4-10 base blocks, developed: 10 rounds of 8 tables of 4 in which each
+    of the 32 meets every other person exactly once except one mate (v and v XOR 4)."""
+    from seatalloc.breakouts.designs import golfers_32
+
+    plan = golfers_32(32, [4] * 8, 10)
+    assert plan is not None and len(plan) == 10
+    meetings: Counter[tuple[int, int]] = Counter()
+    for table_of in plan:
+        assert sorted(Counter(table_of).values()) == [4] * 8
+        for a, b in itertools.combinations(range(32), 2):
+            meetings[a, b] += table_of[a] == table_of[b]
+    never = sorted(pair for pair in itertools.combinations(range(32), 2) if not meetings[pair])
+    assert never == [(a, a ^ 4) for a in range(32) if not a & 4]
+    assert max(meetings.values()) == 1
+    assert golfers_32(32, [4] * 8, 4) == plan[:4]
+    assert golfers_32(32, [4] * 8, 11) is None and golfers_32(28, [4] * 7, 9) is None
 
 
 def test_developed_rounds_repeat_no_pair() -> None:

@@ -1,22 +1,24 @@
 """Rounds where nobody meets twice, from known constructions, before any search.
 
-In order: the finite-field design of :mod:`.designs` (``k * q`` people at
-``q`` tables of ``k``, ``q`` a prime power: up to ``q + 1`` rounds, at
-once), then rounds developed from base rounds by :mod:`.developed` (Kirkman
-and nearly Kirkman triple systems, resolvable 2-(v,4,1) designs and more,
-each found by a small seeded search). The plan that gives the most clean
-rounds is kept; when it gives fewer than asked, the search extends it.
+In order: the designs of :mod:`.designs`, at once (``k * q`` people at
+``q`` tables of ``k``, ``q`` a prime power: up to ``q + 1`` rounds from a
+finite field; 32 people at 8 tables of 4: 10 rounds from stored base
+blocks), then rounds developed from base rounds by :mod:`.developed`
+(Kirkman and nearly Kirkman triple systems, resolvable 2-(v,4,1) designs and
+more, each found by a small seeded search). The plan that gives the most
+clean rounds is kept; when it gives fewer than asked, the search extends it.
+Every plan is checked pair by pair before it is returned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import attrs
 
 from seatalloc.breakouts import developed
 from seatalloc.breakouts._instance import Instance
-from seatalloc.breakouts.designs import most_rounds, resolvable_plan
+from seatalloc.breakouts.designs import golfers_32, most_rounds, resolvable_plan
 
 __all__ = ["Built", "build"]
 
@@ -40,11 +42,16 @@ def build(instance: Instance, seed: int, work: int, stop: Callable[[], bool]) ->
     """
     n, sizes, wanted = instance.n, instance.sizes, instance.rounds
     best = Built((), "none", 0)
-    designed = resolvable_plan(n, sizes, min(wanted, most_rounds(n, sizes)))
-    if designed is not None:
-        best = Built(_frozen(designed), f"finite-field design GF({len(sizes)})", 0)
-        if len(designed) >= wanted:
-            return best
+    field = resolvable_plan(n, sizes, min(wanted, most_rounds(n, sizes)))
+    designs = (
+        (field, f"finite-field design GF({len(sizes)})"),
+        (golfers_32(n, sizes, wanted), "stored base blocks developed by Z_2^3"),
+    )
+    for designed, how in designs:
+        if designed is not None and len(designed) > len(best.rounds):
+            best = _checked(designed, sizes, how, 0)
+    if len(best.rounds) >= wanted:
+        return best
     k = sizes[0]
     if any(s != k for s in sizes):
         return best
@@ -68,7 +75,7 @@ def build(instance: Instance, seed: int, work: int, stop: Callable[[], bool]) ->
                         f" by Z_{shape.cycle} ({shape.columns} columns, {shape.fixed} fixed)"
                     )
                     plan = developed.develop(shape, base, wanted)
-                    return Built(_frozen(plan), how, spent + used)
+                    return _checked(plan, sizes, how, spent + used)
                 if used >= allowed:
                     break
             else:
@@ -78,5 +85,19 @@ def build(instance: Instance, seed: int, work: int, stop: Callable[[], bool]) ->
     return attrs.evolve(best, work=spent)
 
 
-def _frozen(plan: list[list[int]]) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(tables) for tables in plan)
+def _checked(plan: list[list[int]], sizes: Sequence[int], how: str, work: int) -> Built:
+    """The plan as :class:`Built`, once every table has its size and no pair meets twice."""
+    met: set[tuple[int, int]] = set()
+    for tables in plan:
+        members: list[list[int]] = [[] for _ in sizes]
+        for person, t in enumerate(tables):
+            members[t].append(person)
+        if [len(m) for m in members] != list(sizes):
+            raise AssertionError(f"{how}: a table of the wrong size")  # pragma: no cover
+        for people in members:
+            for x, a in enumerate(people):
+                for b in people[x + 1 :]:
+                    if (a, b) in met:
+                        raise AssertionError(f"{how}: a pair meets twice")  # pragma: no cover
+                    met.add((a, b))
+    return Built(tuple(tuple(tables) for tables in plan), how, work)
