@@ -10,6 +10,8 @@ import time
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seatalloc.breakouts import InfeasibleError, Participant, Roster, Rules, plan_breakouts
 from seatalloc.budget import Budget, Progress
@@ -152,8 +154,8 @@ def test_built_rounds_are_kept_and_extended() -> None:
     [
         (5, 3, 7, "developed"),
         (8, 4, 9, "finite-field"),
-        (8, 4, 10, "Z_2^3"),
-        (6, 3, 8, "developed"),
+        (8, 4, 10, "two affine planes AG(2,4)"),
+        (6, 3, 8, "two affine planes AG(2,3)"),
         (7, 4, 9, "developed"),
         (10, 3, 14, "developed"),
         (9, 4, 11, "developed"),
@@ -176,23 +178,37 @@ def test_classic_instances_nobody_meets_twice(
     assert any(note.startswith("construction:") and how in note for note in plan.notes)
 
 
-def test_stored_32_golfers_plan_meets_everyone_but_a_mate_once() -> None:
-    """The stored 8-4-10 base blocks, developed: 10 rounds of 8 tables of 4 in which each
-    of the 32 meets every other person exactly once except one mate (v and v XOR 4)."""
-    from seatalloc.breakouts.designs import golfers_32
+@settings(max_examples=8, deadline=None)
+@given(q=st.sampled_from([2, 3, 4]), seed=st.integers(0, 2**31 - 1))
+def test_two_affine_planes_meet_everyone_but_a_mate_once(q: int, seed: int) -> None:
+    """2q^2 people at 2q tables of q for 2q + 2 rounds: each meets every other person
+    exactly once except their mate (2P, 2P + 1); the same seed gives the same plan."""
+    from seatalloc.breakouts.doubled import doubled_plan
 
-    plan = golfers_32(32, [4] * 8, 10)
-    assert plan is not None and len(plan) == 10
+    n, sizes = 2 * q * q, [q] * (2 * q)
+    plan, spent = doubled_plan(n, sizes, 2 * q + 2, seed, 10**8)
+    assert plan is not None and len(plan) == 2 * q + 2 and spent > 0
     meetings: Counter[tuple[int, int]] = Counter()
     for table_of in plan:
-        assert sorted(Counter(table_of).values()) == [4] * 8
-        for a, b in itertools.combinations(range(32), 2):
+        assert sorted(Counter(table_of).values()) == [q] * (2 * q)
+        for a, b in itertools.combinations(range(n), 2):
             meetings[a, b] += table_of[a] == table_of[b]
-    never = sorted(pair for pair in itertools.combinations(range(32), 2) if not meetings[pair])
-    assert never == [(a, a ^ 4) for a in range(32) if not a & 4]
+    never = sorted(pair for pair in itertools.combinations(range(n), 2) if not meetings[pair])
+    assert never == [(a, a + 1) for a in range(0, n, 2)]
     assert max(meetings.values()) == 1
-    assert golfers_32(32, [4] * 8, 4) == plan[:4]
-    assert golfers_32(32, [4] * 8, 11) is None and golfers_32(28, [4] * 7, 9) is None
+    assert doubled_plan(n, sizes, 2 * q + 2, seed, 10**8) == (plan, spent)
+    assert doubled_plan(n, sizes, 3, seed, 10**8) == (plan[:3], spent)
+
+
+def test_two_affine_planes_only_where_they_apply() -> None:
+    from seatalloc.breakouts.doubled import doubled_plan, doubled_rounds
+
+    assert doubled_rounds(32, [4] * 8) == 10 and doubled_rounds(18, [3] * 6) == 8
+    assert doubled_rounds(72, [6] * 12) == 0  # 6 is not a prime power
+    assert doubled_rounds(28, [4] * 7) == 0 and doubled_rounds(32, [4] * 7 + [3, 1]) == 0
+    assert doubled_plan(32, [4] * 8, 11, 0, 10**8) == (None, 0)  # beyond 2q + 2
+    plan, spent = doubled_plan(32, [4] * 8, 10, 0, 1_000)  # work too small: not found
+    assert plan is None and 1_000 <= spent < 2_000
 
 
 def test_developed_rounds_repeat_no_pair() -> None:

@@ -1,9 +1,11 @@
 """Rounds where nobody meets twice, from known constructions, before any search.
 
-In order: the designs of :mod:`.designs`, at once (``k * q`` people at
-``q`` tables of ``k``, ``q`` a prime power: up to ``q + 1`` rounds from a
-finite field; 32 people at 8 tables of 4: 10 rounds from stored base
-blocks), then rounds developed from base rounds by :mod:`.developed`
+In order: the finite-field design of :mod:`.designs` (``k * q`` people at
+``q`` tables of ``k``, ``q`` a prime power: up to ``q + 1`` rounds, at
+once), two affine planes on mate pairs from :mod:`.doubled` (``2q^2``
+people at ``2q`` tables of ``q``: ``2q + 2`` rounds, e.g. the 32 golfers
+over 10 rounds, by a small seeded search), then rounds developed from base
+rounds by :mod:`.developed`
 (Kirkman and nearly Kirkman triple systems, resolvable 2-(v,4,1) designs and
 more, each found by a small seeded search). The plan that gives the most
 clean rounds is kept; when it gives fewer than asked, the search extends it.
@@ -18,7 +20,8 @@ import attrs
 
 from seatalloc.breakouts import developed
 from seatalloc.breakouts._instance import Instance
-from seatalloc.breakouts.designs import golfers_32, most_rounds, resolvable_plan
+from seatalloc.breakouts.designs import most_rounds, resolvable_plan
+from seatalloc.breakouts.doubled import doubled_plan, doubled_rounds
 
 __all__ = ["Built", "build"]
 
@@ -38,18 +41,21 @@ class Built:
 def build(instance: Instance, seed: int, work: int, stop: Callable[[], bool]) -> Built:
     """The most clean rounds (at most ``instance.rounds``) the constructions reach in ``work``.
 
-    ``work`` caps the developed search's evaluations (deterministic).
+    ``work`` caps the searches' evaluations (deterministic).
     """
     n, sizes, wanted = instance.n, instance.sizes, instance.rounds
     best = Built((), "none", 0)
     field = resolvable_plan(n, sizes, min(wanted, most_rounds(n, sizes)))
-    designs = (
-        (field, f"finite-field design GF({len(sizes)})"),
-        (golfers_32(n, sizes, wanted), "stored base blocks developed by Z_2^3"),
-    )
-    for designed, how in designs:
-        if designed is not None and len(designed) > len(best.rounds):
-            best = _checked(designed, sizes, how, 0)
+    if field is not None:
+        best = _checked(field, sizes, f"finite-field design GF({len(sizes)})", 0)
+    spent = 0
+    reach = min(wanted, doubled_rounds(n, sizes))
+    if reach > len(best.rounds):
+        # At most half the work: where no signs exist, the developed search gets the rest.
+        plan, spent = doubled_plan(n, sizes, reach, seed, work // 2, stop)
+        if plan is not None:
+            how = f"two affine planes AG(2,{sizes[0]}) on mate pairs"
+            best = _checked(plan, sizes, how, spent)
     if len(best.rounds) >= wanted:
         return best
     k = sizes[0]
@@ -60,7 +66,7 @@ def build(instance: Instance, seed: int, work: int, stop: Callable[[], bool]) ->
     shapes = list(developed.shapes(len(sizes), k, wanted))[:_SHAPES]
     searches = [developed.base_search(shape, seed + n, stop) for n, shape in enumerate(shapes)]
     alive = list(range(len(shapes)))
-    spent, share = 0, max(work // 64, 1)
+    share = max(work // 64, 1)
     while alive and spent < work:
         for s in list(alive):
             # The most symmetric shape most often admits a base round: twice the share.

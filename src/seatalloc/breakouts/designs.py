@@ -12,18 +12,16 @@ seats each column in tables of ``k``: those pairs have not met yet.
 This reaches ``q + 1`` rounds for the classic 32 golfers in tables of 4
 (8-4-9), an instance local search finds only with luck.
 
-Ten rounds for those 32 (8-4-10, solved by Aguado in 2004) lie beyond any
-finite-field design (after its 8 transversal rounds only pairs within a
-column are left, and no two rounds of tables of 4 within 8 people repeat no
-pair). :func:`golfers_32` develops them from stored base blocks under the
-group Z_2^3; see :data:`_GOLFERS_32` for where they came from.
+Ten rounds for those 32 (8-4-10) lie beyond it: after its 8 transversal
+rounds only pairs within a column of 8 are fresh, and no two rounds of tables
+of 4 within 8 people repeat no pair. :mod:`.doubled` builds them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["golfers_32", "most_rounds", "resolvable_plan"]
+__all__ = ["most_rounds", "resolvable_plan"]
 
 
 def _prime_power(q: int) -> tuple[int, int] | None:
@@ -117,51 +115,3 @@ def resolvable_plan(people: int, sizes: Sequence[int], rounds: int) -> list[list
     if rounds > q:  # each column split into tables of k
         plan.append([i * (q // k) + x // k for i in range(k) for x in range(q)])
     return plan
-
-
-# Z_2^3 acts on person 8 * c + v (column c < 4, v in 0..7) by v -> v XOR g.
-_GROUP = frozenset(range(8))
-_GOLFERS_32: tuple[tuple[frozenset[int], tuple[tuple[int, int, int, int], ...]], ...] = (
-    (_GROUP, ((0, 2, 5, 7), (8, 13, 18, 23), (24, 27, 29, 30))),
-    (_GROUP, ((0, 9, 17, 24),)),
-    (_GROUP, ((0, 14, 16, 26),)),
-    (_GROUP, ((0, 1, 30, 31), (8, 9, 10, 11), (16, 17, 22, 23))),
-    (frozenset({0, 2, 4, 6}), ((0, 8, 21, 29), (1, 7, 11, 13), (16, 18, 28, 30))),
-    (frozenset({0, 2, 4, 6}), ((0, 11, 18, 25), (1, 12, 23, 26))),
-    (frozenset({0, 3, 4, 7}), ((0, 3, 20, 23), (1, 14, 18, 29), (8, 15, 24, 31))),
-)
-"""Base blocks of a 10-round plan for 32 people at 8 tables of 4 (a resolvable
-4-GDD of type 2^16: everyone meets everyone but their mate ``v XOR 4`` once).
-
-Each entry is a stabiliser S (a subgroup of Z_2^3) and base blocks: one round
-is the blocks' images under S; when S is a subgroup of order 4 the images of
-that round under ``v XOR 1`` give a second round. So 4 rounds fixed by the
-whole group and 3 pairs of rounds: 10.
-
-Where they came from: the automorphism group of a published 8-4-10 schedule
-(computed for this library) is Z_2^3 acting this way, with these round
-stabilisers. CP-SAT (OR-Tools 9.15, 2 workers, seed 0) on the full 10-round
-model (each pair except mates together exactly once) with that symmetry
-imposed found this plan in 30 s (9 deterministic seconds); the blocks above
-are its orbit representatives. :func:`golfers_32` rebuilds the rounds and the
-tests check every pair.
-"""
-
-
-def golfers_32(people: int, sizes: Sequence[int], rounds: int) -> list[list[int]] | None:
-    """Up to 10 rounds for 32 people at 8 tables of 4 nobody meeting twice; else ``None``."""
-    if people != 32 or list(sizes) != [4] * 8 or not 0 < rounds <= 10:
-        return None
-    plan = []
-    for stabiliser, blocks in _GOLFERS_32:
-        shifts = (0,) if stabiliser == _GROUP else (0, 1)
-        for shift in shifts:
-            images = {
-                tuple(sorted(p ^ g ^ shift for p in block)) for block in blocks for g in stabiliser
-            }
-            tables = [0] * people
-            for t, block in enumerate(sorted(images)):
-                for p in block:
-                    tables[p] = t
-            plan.append(tables)
-    return plan[:rounds]
