@@ -118,6 +118,26 @@ def test_same_seed_same_plan_under_cpu_load() -> None:
     assert loaded.rounds == idle.rounds
 
 
+def test_classic_constructions_same_plan_under_cpu_load() -> None:
+    """8-4-10 (the planes' seeded search) and 5-3-7 (the developed search) under the
+    default budget: two busy processes beside the call change nothing."""
+    rules = Rules(mixing="never-twice", balance_roles=False)
+    cases = [(8, 4, 10, 3), (5, 3, 7, 3)]
+    idle = [plan_breakouts(anonymous(t * k), t, r, rules, seed=s) for t, k, r, s in cases]
+    hogs = [multiprocessing.Process(target=_busy, args=(30,)) for _ in range(2)]
+    for hog in hogs:
+        hog.start()
+    try:
+        loaded = [plan_breakouts(anonymous(t * k), t, r, rules, seed=s) for t, k, r, s in cases]
+    finally:
+        for hog in hogs:
+            hog.terminate()
+            hog.join()
+    for before, after in zip(idle, loaded, strict=True):
+        assert before.status == after.status == "optimal"
+        assert after.rounds == before.rounds
+
+
 def test_progress_reports_the_best_and_bound() -> None:
     seen: list[Progress] = []
     rules = Rules(colleagues=("together", "apart", "apart"), mixing="fewest-repeats")

@@ -19,7 +19,8 @@ A solution needs ``pi`` to map no three collinear points to collinear points
 triples, then the equations decide; inconsistent, a few random swaps and on.
 For q = 4 this gives the classic 32 golfers over 10 rounds (8-4-10, a
 resolvable 4-GDD of type 2^16, first found by Aguado in 2004) in a few
-thousand swaps; for q = 3 nearly Kirkman 18 people over 8 rounds at once.
+thousand swaps; for q = 3 nearly Kirkman 18 people over 8 rounds at once;
+for q = 5 and 7 no plan turned up in 60 s.
 The work counts triple checks and row operations, so a seed decides the plan.
 """
 
