@@ -5,10 +5,10 @@ In order: the finite-field design of :mod:`.designs` (``k * q`` people at
 once), two affine planes on mate pairs from :mod:`.doubled` (``2q^2``
 people at ``2q`` tables of ``q``: ``2q + 2`` rounds, e.g. the 32 golfers
 over 10 rounds, by a small seeded search), then rounds developed from base
-rounds by :mod:`.developed`
-(Kirkman and nearly Kirkman triple systems, resolvable 2-(v,4,1) designs and
-more, each found by a small seeded search). The plan that gives the most
-clean rounds is kept; when it gives fewer than asked, the search extends it.
+rounds by :mod:`.developed` (Kirkman and nearly Kirkman triple systems,
+resolvable 2-(v,4,1) designs and more, each found by a small seeded search).
+The plan that gives the most clean rounds is kept; when it gives fewer than
+asked, the search extends it.
 Every plan is checked pair by pair before it is returned.
 """
 

@@ -20,8 +20,8 @@ Z_14 x 2 + 2).
 Not 32 golfers over 10 rounds: their first shape, Z_10 x 3 + 2, is tight
 (its one base round must use all 42 differences exactly once), and neither
 this search (3 seeds, 60 s each) nor CP-SAT on the base round (300 s, 2
-workers) finds one; the next, two base rounds of Z_5 x 6 + 2, fails the same
-way. Those rounds come from :mod:`.doubled` instead.
+workers) finds one; nor does this search for the next shape, two base rounds
+of Z_5 x 6 + 2 (3 seeds, 60 s each). Those rounds come from :mod:`.doubled`.
 """
 
 from __future__ import annotations
