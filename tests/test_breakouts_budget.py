@@ -10,6 +10,8 @@ import time
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seatalloc.breakouts import InfeasibleError, Participant, Roster, Rules, plan_breakouts
 from seatalloc.budget import Budget, Progress
@@ -116,6 +118,26 @@ def test_same_seed_same_plan_under_cpu_load() -> None:
     assert loaded.rounds == idle.rounds
 
 
+def test_classic_constructions_same_plan_under_cpu_load() -> None:
+    """8-4-10 (the planes' seeded search) and 5-3-7 (the developed search) under the
+    default budget: two busy processes beside the call change nothing."""
+    rules = Rules(mixing="never-twice", balance_roles=False)
+    cases = [(8, 4, 10, 3), (5, 3, 7, 3)]
+    idle = [plan_breakouts(anonymous(t * k), t, r, rules, seed=s) for t, k, r, s in cases]
+    hogs = [multiprocessing.Process(target=_busy, args=(30,)) for _ in range(2)]
+    for hog in hogs:
+        hog.start()
+    try:
+        loaded = [plan_breakouts(anonymous(t * k), t, r, rules, seed=s) for t, k, r, s in cases]
+    finally:
+        for hog in hogs:
+            hog.terminate()
+            hog.join()
+    for before, after in zip(idle, loaded, strict=True):
+        assert before.status == after.status == "optimal"
+        assert after.rounds == before.rounds
+
+
 def test_progress_reports_the_best_and_bound() -> None:
     seen: list[Progress] = []
     rules = Rules(colleagues=("together", "apart", "apart"), mixing="fewest-repeats")
@@ -124,28 +146,89 @@ def test_progress_reports_the_best_and_bound() -> None:
     assert all(p.best >= p.bound for p in seen if p.phase == "tabu search")  # type: ignore[operator]
 
 
-@pytest.mark.parametrize(
-    ("tables", "size", "rounds"),
-    [(5, 3, 7), (6, 3, 8), (10, 3, 14), (7, 4, 9)],
-)
-def test_known_designs_are_reached(tables: int, size: int, rounds: int) -> None:
-    """Kirkman 15, nearly Kirkman 18 and 30, and a resolvable 2-(28,4,1): nobody meets twice."""
-    roster = anonymous(tables * size)
-    rules = Rules(mixing="never-twice", balance_roles=False)
-    plan = plan_breakouts(
-        roster, tables, rounds, rules, method="heuristic", work=40, time_limit=120
-    )
-    assert most_meetings(plan) == 1
-    assert all(sorted(map(len, r)) == [size] * tables for r in plan.rounds)
-    assert plan.status == "optimal"
+def clean_rounds(plan) -> int:  # type: ignore[no-untyped-def]
+    """The longest first stretch of rounds in which no pair meets twice."""
+    met: set[frozenset[str]] = set()
+    for r, tables in enumerate(plan.rounds):
+        for table in tables:
+            for pair in map(frozenset, itertools.combinations(table, 2)):
+                if pair in met:
+                    return r
+                met.add(pair)
+    return len(plan.rounds)
 
 
 def test_built_rounds_are_kept_and_extended() -> None:
-    """32 people at 8 tables x 10 rounds: the design's 9 rounds plus one, 16 repeats."""
+    """20 people at 5 tables of 4 for 6 rounds (impossible without repeats): GF(5)'s 5
+    rounds are kept, one round is added; after them only pairs within the design's 4
+    columns of 5 are fresh, so a sixth round repeats at least one pair."""
     rules = Rules(mixing="fewest-repeats", balance_roles=False)
-    plan = plan_breakouts(anonymous(32), 8, 10, rules, method="heuristic", work=2)
+    plan = plan_breakouts(anonymous(20), 5, 6, rules, method="heuristic", work=2)
+    assert len(plan.rounds) == 6 and clean_rounds(plan) == 5
+    assert any("finite-field design GF(5)" in note for note in plan.notes)
     assert most_meetings(plan) == 2
-    assert len(plan.quality.repeated_pairs) <= 16
+
+
+@pytest.mark.parametrize(
+    ("tables", "size", "rounds", "how"),
+    [
+        (5, 3, 7, "developed"),
+        (8, 4, 9, "finite-field"),
+        (8, 4, 10, "two affine planes AG(2,4)"),
+        (6, 3, 8, "two affine planes AG(2,3)"),
+        (7, 4, 9, "developed"),
+        (10, 3, 14, "developed"),
+        (9, 4, 11, "developed"),
+    ],
+)
+def test_classic_instances_nobody_meets_twice(
+    tables: int, size: int, rounds: int, how: str
+) -> None:
+    """Each classic social-golfer instance of the benchmark, from its construction: every
+    table full, no pair twice over all the rounds claimed, proven."""
+    roster = anonymous(tables * size)
+    rules = Rules(mixing="never-twice", balance_roles=False)
+    plan = plan_breakouts(
+        roster, tables, rounds, rules, method="heuristic", work=30, time_limit=120
+    )
+    assert len(plan.rounds) == rounds
+    assert all(sorted(map(len, r)) == [size] * tables for r in plan.rounds)
+    assert most_meetings(plan) == 1 and clean_rounds(plan) == rounds
+    assert plan.status == "optimal" and plan.stopped == "proven"
+    assert any(note.startswith("construction:") and how in note for note in plan.notes)
+
+
+@settings(max_examples=8, deadline=None)
+@given(q=st.sampled_from([2, 3, 4]), seed=st.integers(0, 2**31 - 1))
+def test_two_affine_planes_meet_everyone_but_a_mate_once(q: int, seed: int) -> None:
+    """2q^2 people at 2q tables of q for 2q + 2 rounds: each meets every other person
+    exactly once except their mate (2P, 2P + 1); the same seed gives the same plan."""
+    from seatalloc.breakouts.doubled import doubled_plan
+
+    n, sizes = 2 * q * q, [q] * (2 * q)
+    plan, spent = doubled_plan(n, sizes, 2 * q + 2, seed, 10**8)
+    assert plan is not None and len(plan) == 2 * q + 2 and spent > 0
+    meetings: Counter[tuple[int, int]] = Counter()
+    for table_of in plan:
+        assert sorted(Counter(table_of).values()) == [q] * (2 * q)
+        for a, b in itertools.combinations(range(n), 2):
+            meetings[a, b] += table_of[a] == table_of[b]
+    never = sorted(pair for pair in itertools.combinations(range(n), 2) if not meetings[pair])
+    assert never == [(a, a + 1) for a in range(0, n, 2)]
+    assert max(meetings.values()) == 1
+    assert doubled_plan(n, sizes, 2 * q + 2, seed, 10**8) == (plan, spent)
+    assert doubled_plan(n, sizes, 3, seed, 10**8) == (plan[:3], spent)
+
+
+def test_two_affine_planes_only_where_they_apply() -> None:
+    from seatalloc.breakouts.doubled import doubled_plan, doubled_rounds
+
+    assert doubled_rounds(32, [4] * 8) == 10 and doubled_rounds(18, [3] * 6) == 8
+    assert doubled_rounds(72, [6] * 12) == 0  # 6 is not a prime power
+    assert doubled_rounds(28, [4] * 7) == 0 and doubled_rounds(32, [4] * 7 + [3, 1]) == 0
+    assert doubled_plan(32, [4] * 8, 11, 0, 10**8) == (None, 0)  # beyond 2q + 2
+    plan, spent = doubled_plan(32, [4] * 8, 10, 0, 1_000)  # work too small: not found
+    assert plan is None and 1_000 <= spent < 2_000
 
 
 def test_developed_rounds_repeat_no_pair() -> None:

@@ -11,6 +11,10 @@ seats each column in tables of ``k``: those pairs have not met yet.
 
 This reaches ``q + 1`` rounds for the classic 32 golfers in tables of 4
 (8-4-9), an instance local search finds only with luck.
+
+Ten rounds for those 32 (8-4-10) lie beyond it: after its 8 transversal
+rounds only pairs within a column of 8 are fresh, and no two rounds of tables
+of 4 within 8 people repeat no pair. :mod:`.doubled` builds them.
 """
 
 from __future__ import annotations

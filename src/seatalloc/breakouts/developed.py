@@ -13,9 +13,15 @@ together use each difference, and each (fixed point, column), at most once:
 a search over ``B`` rounds instead of ``B * R`` (the classical method of
 differences behind 1-rotational resolvable designs). It finds Kirkman's 15
 schoolgirls (Z_7 x 2 + 1), a resolvable 2-(28,4,1) design (7 tables of 4 for
-9 rounds: Z_9 x 3 + 1), 32 golfers over 10 rounds (Z_10 x 3 + 2) and nearly
-Kirkman systems (18 people at 6 tables of 3 for 8 rounds: two base rounds of
-Z_4 x 4 + 2).
+9 rounds: Z_9 x 3 + 1) and nearly Kirkman systems (18 people at 6 tables of 3
+for 8 rounds: two base rounds of Z_4 x 4 + 2; 30 at 10 tables of 3 for 14:
+Z_14 x 2 + 2).
+
+Not 32 golfers over 10 rounds: their first shape, Z_10 x 3 + 2, is tight
+(its one base round must use all 42 differences exactly once), and neither
+this search (3 seeds, 60 s each) nor CP-SAT on the base round (300 s, 2
+workers) finds one; nor does this search for the next shape, two base rounds
+of Z_5 x 6 + 2 (3 seeds, 60 s each). Those rounds come from :mod:`.doubled`.
 """
 
 from __future__ import annotations
