@@ -147,7 +147,31 @@ def chains(draw: st.DrawFn) -> Problem:
     return Problem(sessions, [Group("g0"), Group("g1")], requests, quotas)
 
 
-small = st.one_of(chains(), crowded(), problems(max_sessions=3, max_groups=3, max_requests=7))
+@st.composite
+def twins(draw: st.DrawFn) -> Problem:
+    """Colleagues with the very same ranking, which FCFS spreads over small sessions.
+
+    The optimiser models such requests as one block with a count per session:
+    the exhaustive search checks that nothing (changes above all) is lost.
+    """
+    sessions = [Session(f"s{i}", draw(st.integers(1, 2))) for i in range(draw(st.integers(2, 3)))]
+    ids = [s.id for s in sessions]
+    rankings = draw(
+        st.lists(st.lists(st.sampled_from(ids), min_size=0, max_size=3, unique=True),
+                 min_size=1, max_size=2)
+    )  # fmt: skip
+    requests = [
+        Request(f"r{i}", f"g{draw(st.integers(0, 1))}", arrival=i,
+                sessions=draw(st.sampled_from(rankings)))
+        for i in range(draw(st.integers(3, 7)))
+    ]  # fmt: skip
+    quotas = [Quota(draw(st.integers(1, 4)), group="g1")] if draw(st.booleans()) else []
+    return Problem(sessions, [Group("g0"), Group("g1")], requests, quotas)
+
+
+small = st.one_of(
+    chains(), crowded(), twins(), problems(max_sessions=3, max_groups=3, max_requests=7)
+)
 
 
 def _check_against_exhaustive_search(
@@ -191,6 +215,20 @@ def test_admission_from_the_waitlist_equals_exhaustive_search(
 ) -> None:
     """Where seating the waitlist needs others to move: augmenting paths and solver."""
     _check_against_exhaustive_search(problem, guarantee, order, "cp-sat")
+
+
+@settings(max_examples=100)
+@given(
+    problem=twins(),
+    guarantee=st.sampled_from(["fcfs-seats", "fcfs-pareto"]),
+    order=st.permutations(OBJECTIVES),
+    backend=st.sampled_from(["cp-sat", "highs"]),
+)
+def test_blocks_of_interchangeable_requests_equal_exhaustive_search(
+    problem: Problem, guarantee: str, order: list[str], backend: str
+) -> None:
+    """Requests alike in group, ranking and counters solved as counts: the same optimum."""
+    _check_against_exhaustive_search(problem, guarantee, order, backend)
 
 
 @settings(max_examples=150)

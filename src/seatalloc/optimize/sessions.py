@@ -1,16 +1,18 @@
 """Optimal session assignment: re-plan *where* people sit, keeping a guarantee over FCFS.
 
 FCFS decides fairly who gets a seat but scatters colleagues. This module
-re-plans the sessions with a 0-1 linear model (see docs/optimize-sessions.md):
-one variable per unit (request or party) and acceptable session; capacity and
-quotas are the engine's own counters; objectives are solved lexicographically,
-each level to its optimum and then fixed as a constraint before the next. One
+re-plans the sessions with an integer linear model (see docs/optimize-sessions.md):
+one variable per block of interchangeable units (requests or parties) and
+acceptable session; capacity and quotas are the engine's own counters;
+objectives are solved lexicographically, each level to its optimum and then
+fixed as a constraint before the next. One
 :class:`~seatalloc.budget.Budget` covers the whole call.
 """
 
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -133,11 +135,37 @@ def _units(
     return units
 
 
-class _Plan:
-    """The 0-1 model over some units, and a witness allocation kept feasible for it.
+def _blocks(
+    engine: Engine, units: Sequence[_Unit], active: set[int], fixed: set[int]
+) -> list[tuple[int, ...]]:
+    """Active units in blocks of interchangeable ones, each block in index order.
 
-    Units in ``active`` get a variable per session of their domain; the rest
-    stay unseated. Those in ``fixed`` must be seated; the others may be.
+    Single requests that must be seated, of one group, with the same ranking,
+    domain and counters in every session, are interchangeable for every rule
+    and every objective but ``changes`` (which :class:`_Plan` counts per block
+    exactly): one integer variable per (block, session) replaces one 0-1
+    variable per (request, session), and the solver no longer explores the
+    blocks' permutations. Parties and units that may stay out get a block each.
+    """
+    blocks: dict[object, list[int]] = {}
+    for i in sorted(active):
+        unit = units[i]
+        key: object = i
+        if i in fixed and len(unit.members) == 1:
+            request = unit.members[0]
+            needs = tuple(tuple(sorted(engine.need(unit.members, s).items())) for s in unit.domain)
+            key = (request.group, request.sessions, unit.domain, needs)
+        blocks.setdefault(key, []).append(i)
+    return sorted(tuple(b) for b in blocks.values())
+
+
+class _Plan:
+    """The linear model over some units, and a witness allocation kept feasible for it.
+
+    Units in ``active`` get variables; the rest stay unseated. Those in
+    ``fixed`` must be seated; the others may be. Active units come in blocks
+    (:func:`_blocks`): ``x[b][s]`` counts the units of block ``b`` in session
+    ``s`` (0-1 for a block of one).
     """
 
     def __init__(
@@ -153,22 +181,24 @@ class _Plan:
         self.units = units
         self.witness = list(witness)
         self.model = LinearModel()
-        self.x: list[dict[str, int]] = [
-            {s: self.model.new_var() for s in unit.domain} if i in active else {}
-            for i, unit in enumerate(units)
-        ]
         self.engine = Engine(problem)
+        self.blocks = _blocks(self.engine, units, active, fixed)
+        self.block_of = {i: b for b, block in enumerate(self.blocks) for i in block}
+        self.x: list[dict[str, int]] = [
+            {s: self.model.new_var(len(block)) for s in units[block[0]].domain}
+            for block in self.blocks
+        ]
         check()
         self._counter_constraints(check)
         check()
-        self.undecided = {i for i in active if units[i].domain}
+        self.undecided = {i for i in active if units[i].domain and i not in fixed}
         """Units whose seated-or-not is still open (when none is, "seats" is a constant)."""
-        for i in sorted(self.undecided):
-            if i in fixed:
-                self.fix_unit(i, True)
-            else:
-                self.model.add(dict.fromkeys(self.x[i].values(), 1), None, 1)
+        for block, x in zip(self.blocks, self.x, strict=True):
+            if x:
+                seated = len(block) if block[0] in fixed else None
+                self.model.add(dict.fromkeys(x.values(), 1), seated, len(block))
         self.whole, together = self._together_vars()
+        self.stay = self._stay_vars()
         check()
         self.objectives = {
             Objective.SEATS: self._seats(),
@@ -180,16 +210,17 @@ class _Plan:
     def _counter_constraints(self, check: Check) -> None:
         """Capacity and quotas: every engine counter's use within its limit."""
         use: dict[int, dict[int, int]] = {}
-        for k, (unit, x) in enumerate(zip(self.units, self.x, strict=True)):
+        for k, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
             if k % 1000 == 0:
                 check()
+            unit = self.units[block[0]]
             for session, var in x.items():
                 for counter, n in self.engine.need(unit.members, session).items():
                     use.setdefault(counter, {})[var] = n
         for counter, terms in sorted(use.items()):
             limit = self.engine.limit(counter).limit
             # A counter that could never overflow only slows the solver down.
-            if sum(terms.values()) > limit:
+            if sum(n * self.model.upper[v] for v, n in terms.items()) > limit:
                 self.model.add(terms, None, limit)
 
     def _together_vars(self) -> tuple[dict[str, dict[str, int]], Expr]:
@@ -197,26 +228,27 @@ class _Plan:
 
         A group is split unless one flag is 1, so the objective is the number
         of groups that could split minus the sum of flags (at most 1 per
-        group). A flag bounds each member's variables directly (``whole[s] +
-        x[u, t] <= 1`` summed over ``t != s``), a much tighter relaxation than
-        a split flag set off by any member away from a chosen home session.
-        Groups with fewer than two units in the model cannot split; groups
-        whose fixed members share no session always split (a constant).
+        group). A flag bounds each block's variables directly (``k * whole[s]
+        + x[b, t] <= k`` summed over ``t != s``, for a block of ``k`` units), a
+        much tighter relaxation than a split flag set off by any member away
+        from a chosen home session. Groups with fewer than two units in the
+        model cannot split; groups whose fixed members share no session always
+        split (a constant).
         """
         by_group: dict[str, list[int]] = {}
-        for i, unit in enumerate(self.units):
-            if self.x[i]:
-                by_group.setdefault(unit.members[0].group, []).append(i)
+        for b, block in enumerate(self.blocks):
+            if self.x[b]:
+                by_group.setdefault(self.units[block[0]].members[0].group, []).append(b)
         whole: dict[str, dict[str, int]] = {}
         can_split = 0
         for group, indices in sorted(by_group.items()):
-            if len(indices) < 2:
+            if sum(len(self.blocks[b]) for b in indices) < 2:
                 continue
             can_split += 1
             common = set(self.problem.session_ids)
-            for i in indices:
-                if i not in self.undecided:
-                    common &= set(self.x[i])
+            for b in indices:
+                if self.blocks[b][0] not in self.undecided:
+                    common &= set(self.x[b])
             if not common:
                 continue
             whole[group] = {
@@ -224,20 +256,45 @@ class _Plan:
             }
             self.model.add(dict.fromkeys(whole[group].values(), 1), None, 1)
             for session, flag in whole[group].items():
-                for i in indices:
-                    away = {var: 1 for t, var in self.x[i].items() if t != session}
+                for b in indices:
+                    k = len(self.blocks[b])
+                    away = {var: 1 for t, var in self.x[b].items() if t != session}
                     if away:
-                        self.model.add({flag: 1, **away}, None, 1)
+                        self.model.add({flag: k, **away}, None, k)
         return whole, Expr({v: -1 for flags in whole.values() for v in flags.values()}, can_split)
+
+    def _stay_vars(self) -> dict[int, dict[str, int]]:
+        """For blocks of several units: ``stay[b][s]``, how many sit in ``s`` and had it under FCFS.
+
+        At most the block's units in ``s`` and at most those whose FCFS session
+        is ``s``; maximising it places every unit it can back in its FCFS
+        session, which is exactly the fewest changes the block's counts allow.
+        """
+        stay: dict[int, dict[str, int]] = {}
+        for b, block in enumerate(self.blocks):
+            if len(block) < 2:
+                continue
+            bases = Counter(self.units[i].base for i in block)
+            stay[b] = {}
+            for session, var in self.x[b].items():
+                if bases[session]:
+                    stay[b][session] = self.model.new_var(bases[session])
+                    self.model.add({stay[b][session]: 1, var: -1}, None, 0)
+        return stay
 
     def _seats(self) -> Expr:
         return Expr(
-            {v: len(u.members) for u, x in zip(self.units, self.x, strict=True) for v in x.values()}
+            {
+                v: len(self.units[block[0]].members)
+                for block, x in zip(self.blocks, self.x, strict=True)
+                for v in x.values()
+            }
         )
 
     def _ranks(self) -> Expr:
         terms: dict[int, int] = {}
-        for unit, x in zip(self.units, self.x, strict=True):
+        for block, x in zip(self.blocks, self.x, strict=True):
+            unit = self.units[block[0]]
             for session, var in x.items():
                 steps = sum(m.sessions.index(session) for m in unit.members if m.sessions)
                 if steps:
@@ -245,12 +302,21 @@ class _Plan:
         return Expr(terms)
 
     def _changes(self) -> Expr:
-        """Members seated elsewhere than FCFS (1 - x[u, base]) or seated though waitlisted."""
+        """Members seated elsewhere than FCFS or seated though waitlisted.
+
+        A unit of one: ``|u| (1 - x[u, base])``, or ``|u| sum x[u, s]`` when
+        FCFS waitlisted it. A block (all seated, single requests): its units
+        less those that stay (:meth:`_stay_vars`).
+        """
         terms: dict[int, int] = {}
         constant = 0
-        for unit, x in zip(self.units, self.x, strict=True):
+        for b, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
+            unit = self.units[block[0]]
             n = len(unit.members)
-            if unit.base is None:
+            if b in self.stay:
+                constant += len(block)
+                terms.update(dict.fromkeys(self.stay[b].values(), -1))
+            elif unit.base is None:
                 terms.update(dict.fromkeys(x.values(), n))
             else:
                 constant += n
@@ -261,13 +327,17 @@ class _Plan:
     def vector(self, assignment: Sequence[str | None]) -> list[int]:
         """Every variable's value for a unit-to-session assignment (a solver hint)."""
         values = [0] * self.model.size
-        for x, session in zip(self.x, assignment, strict=True):
-            if session is not None:
-                values[x[session]] = 1
+        for b, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
+            for i in block:
+                session = assignment[i]
+                if session is not None:
+                    values[x[session]] += 1
+            for session, var in self.stay.get(b, {}).items():
+                values[var] = sum(self.units[i].base == assignment[i] == session for i in block)
         used: dict[str, set[str]] = {}
-        for unit, session in zip(self.units, assignment, strict=True):
-            if session is not None:
-                used.setdefault(unit.members[0].group, set()).add(session)
+        for unit, seat in zip(self.units, assignment, strict=True):
+            if seat is not None:
+                used.setdefault(unit.members[0].group, set()).add(seat)
         for group, flags in self.whole.items():
             sessions = used.get(group, set())
             if len(sessions) <= 1:
@@ -275,13 +345,32 @@ class _Plan:
         return values
 
     def assignment(self, values: Sequence[int]) -> list[str | None]:
-        """The unit-to-session assignment a solver's values encode."""
-        return [next((s for s, v in x.items() if values[v]), None) for x in self.x]
+        """The unit-to-session assignment a solver's values encode.
+
+        A block's counts go first to units whose FCFS session it is (as many
+        as there are seats there), then to the rest in index order, so the
+        assignment has the fewest changes the counts allow.
+        """
+        result: list[str | None] = [None] * len(self.units)
+        for block, x in zip(self.blocks, self.x, strict=True):
+            left = {s: values[v] for s, v in x.items() if values[v]}
+            rest = []
+            for i in block:
+                base = self.units[i].base
+                if base is not None and left.get(base, 0) > 0:
+                    result[i] = base
+                    left[base] -= 1
+                else:
+                    rest.append(i)
+            free = [s for s, n in left.items() for _ in range(n)]
+            for i, session in zip(rest, free, strict=False):
+                result[i] = session
+        return result
 
     def fix_unit(self, index: int, seated: bool) -> None:
-        """Decide once and for all whether a unit is seated."""
+        """Decide once and for all whether a unit (a block of its own) is seated."""
         n = int(seated)
-        self.model.add(dict.fromkeys(self.x[index].values(), 1), n, n)
+        self.model.add(dict.fromkeys(self.x[self.block_of[index]].values(), 1), n, n)
         self.undecided.discard(index)
 
 
@@ -353,7 +442,7 @@ def _admit(
                 plan, backend = model
                 plan.witness = witness
                 solves += 1
-                goal = Expr(dict.fromkeys(plan.x[i].values(), 1))
+                goal = Expr(dict.fromkeys(plan.x[plan.block_of[i]].values(), 1))
                 outcome = backend.solve(
                     goal, True, plan.vector(witness), run.deadline.remaining(), run.work_left,
                     run.check,
