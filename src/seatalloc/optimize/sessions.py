@@ -165,7 +165,11 @@ class _Plan:
     Units in ``active`` get variables; the rest stay unseated. Those in
     ``fixed`` must be seated; the others may be. Active units come in blocks
     (:func:`_blocks`): ``x[b][s]`` counts the units of block ``b`` in session
-    ``s`` (0-1 for a block of one).
+    ``s`` (0-1 for a block of one). A seated block of requests that accept any
+    session and meet no per-session quota has variables only for the sessions
+    where its group could sit together and for its FCFS sessions; ``pool[b]``
+    counts the rest of it, seated in whichever sessions have room (see
+    :meth:`_explicit`).
     """
 
     def __init__(
@@ -184,20 +188,24 @@ class _Plan:
         self.engine = Engine(problem)
         self.blocks = _blocks(self.engine, units, active, fixed)
         self.block_of = {i: b for b, block in enumerate(self.blocks) for i in block}
-        self.x: list[dict[str, int]] = [
-            {s: self.model.new_var(len(block)) for s in units[block[0]].domain}
-            for block in self.blocks
-        ]
+        self.undecided = {i for i in active if units[i].domain and i not in fixed}
+        """Units whose seated-or-not is still open (when none is, "seats" is a constant)."""
+        common = self._common()
+        self.x: list[dict[str, int]] = []
+        self.pool: dict[int, int] = {}
+        for b, block in enumerate(self.blocks):
+            sessions = self._explicit(block, common)
+            self.x.append({s: self.model.new_var(len(block)) for s in sessions})
+            if len(sessions) < len(units[block[0]].domain):
+                self.pool[b] = self.model.new_var(len(block))
         check()
         self._counter_constraints(check)
         check()
-        self.undecided = {i for i in active if units[i].domain and i not in fixed}
-        """Units whose seated-or-not is still open (when none is, "seats" is a constant)."""
-        for block, x in zip(self.blocks, self.x, strict=True):
-            if x:
-                seated = len(block) if block[0] in fixed else None
-                self.model.add(dict.fromkeys(x.values(), 1), seated, len(block))
-        self.whole, together = self._together_vars()
+        for b, block in enumerate(self.blocks):
+            if terms := self._seated(b):
+                seated = len(block) if block[0] not in self.undecided else None
+                self.model.add(terms, seated, len(block))
+        self.whole, together = self._together_vars(common)
         self.stay = self._stay_vars()
         check()
         self.objectives = {
@@ -207,9 +215,64 @@ class _Plan:
             Objective.CHANGES: self._changes(),
         }
 
+    def _common(self) -> dict[str, set[str]]:
+        """Per group with two or more units that may sit, the sessions all that must sit accept."""
+        by_group: dict[str, list[int]] = {}
+        for block in self.blocks:
+            if self.units[block[0]].domain:
+                by_group.setdefault(self.units[block[0]].members[0].group, []).extend(block)
+        common: dict[str, set[str]] = {}
+        for group, indices in by_group.items():
+            if len(indices) >= 2:
+                common[group] = set(self.problem.session_ids)
+                for i in indices:
+                    if i not in self.undecided:
+                        common[group] &= set(self.units[i].domain)
+        return common
+
+    def _explicit(self, block: tuple[int, ...], common: Mapping[str, set[str]]) -> tuple[str, ...]:
+        """The sessions a block gets a variable for; the others of its domain make its pool.
+
+        A pool is exact for seated requests that accept every session and meet
+        only the session's seats there: they cost no rank, keep their group
+        together only in a ``common`` session, stay unchanged only in their FCFS
+        session, and fit, wherever seats are left, exactly when the seats left
+        in total suffice (a count row in :meth:`_counter_constraints`).
+        """
+        unit = self.units[block[0]]
+        ids = self.problem.session_ids
+        if (
+            block[0] in self.undecided
+            or len(unit.members) > 1
+            or unit.members[0].sessions
+            or set(unit.domain) != set(ids)
+            or any(
+                self.engine.limit(c).session is not None and c >= len(ids)
+                for s in ids
+                for c in self.engine.need(unit.members, s)
+            )
+        ):
+            return unit.domain
+        keep = common.get(unit.members[0].group, set()) | {self.units[i].base for i in block}
+        explicit = tuple(s for s in unit.domain if s in keep)
+        return explicit if len(explicit) < len(unit.domain) - 1 else unit.domain
+
+    def _seated(self, b: int) -> dict[int, int]:
+        """The variables of block ``b`` that together count its seated units."""
+        terms = dict.fromkeys(self.x[b].values(), 1)
+        if b in self.pool:
+            terms[self.pool[b]] = 1
+        return terms
+
     def _counter_constraints(self, check: Check) -> None:
-        """Capacity and quotas: every engine counter's use within its limit."""
+        """Capacity and quotas: every engine counter's use within its limit.
+
+        A pool spends its counters over all sessions; pooled units fit exactly
+        when the seats of all sessions together suffice (one more row).
+        """
         use: dict[int, dict[int, int]] = {}
+        seats: dict[int, int] = {}
+        sessions = len(self.problem.sessions)
         for k, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
             if k % 1000 == 0:
                 check()
@@ -217,13 +280,24 @@ class _Plan:
             for session, var in x.items():
                 for counter, n in self.engine.need(unit.members, session).items():
                     use.setdefault(counter, {})[var] = n
+                seats[var] = len(unit.members)
+            if k in self.pool:
+                var = self.pool[k]
+                for counter, n in self.engine.need(unit.members, unit.domain[0]).items():
+                    if counter >= sessions:
+                        use.setdefault(counter, {})[var] = n
+                seats[var] = len(unit.members)
         for counter, terms in sorted(use.items()):
             limit = self.engine.limit(counter).limit
             # A counter that could never overflow only slows the solver down.
             if sum(n * self.model.upper[v] for v, n in terms.items()) > limit:
                 self.model.add(terms, None, limit)
+        if self.pool:
+            self.model.add(seats, None, sum(s.capacity for s in self.problem.sessions))
 
-    def _together_vars(self) -> tuple[dict[str, dict[str, int]], Expr]:
+    def _together_vars(
+        self, common: Mapping[str, set[str]]
+    ) -> tuple[dict[str, dict[str, int]], Expr]:
         """Per group and session a flag "every seated unit of the group sits here".
 
         A group is split unless one flag is 1, so the objective is the number
@@ -237,7 +311,7 @@ class _Plan:
         """
         by_group: dict[str, list[int]] = {}
         for b, block in enumerate(self.blocks):
-            if self.x[b]:
+            if self._seated(b):
                 by_group.setdefault(self.units[block[0]].members[0].group, []).append(b)
         whole: dict[str, dict[str, int]] = {}
         can_split = 0
@@ -245,20 +319,17 @@ class _Plan:
             if sum(len(self.blocks[b]) for b in indices) < 2:
                 continue
             can_split += 1
-            common = set(self.problem.session_ids)
-            for b in indices:
-                if self.blocks[b][0] not in self.undecided:
-                    common &= set(self.x[b])
-            if not common:
+            if not common[group]:
                 continue
             whole[group] = {
-                s: self.model.new_var() for s in self.problem.session_ids if s in common
+                s: self.model.new_var() for s in self.problem.session_ids if s in common[group]
             }
             self.model.add(dict.fromkeys(whole[group].values(), 1), None, 1)
             for session, flag in whole[group].items():
                 for b in indices:
                     k = len(self.blocks[b])
-                    away = {var: 1 for t, var in self.x[b].items() if t != session}
+                    here = self.x[b].get(session)
+                    away = {var: 1 for var in self._seated(b) if var != here}
                     if away:
                         self.model.add({flag: k, **away}, None, k)
         return whole, Expr({v: -1 for flags in whole.values() for v in flags.values()}, can_split)
@@ -286,8 +357,8 @@ class _Plan:
         return Expr(
             {
                 v: len(self.units[block[0]].members)
-                for block, x in zip(self.blocks, self.x, strict=True)
-                for v in x.values()
+                for b, block in enumerate(self.blocks)
+                for v in self._seated(b)
             }
         )
 
@@ -317,7 +388,7 @@ class _Plan:
                 constant += len(block)
                 terms.update(dict.fromkeys(self.stay[b].values(), -1))
             elif unit.base is None:
-                terms.update(dict.fromkeys(x.values(), n))
+                terms.update(dict.fromkeys(self._seated(b), n))
             else:
                 constant += n
                 if unit.base in x:
@@ -330,8 +401,10 @@ class _Plan:
         for b, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
             for i in block:
                 session = assignment[i]
-                if session is not None:
+                if session in x:
                     values[x[session]] += 1
+                elif session is not None:
+                    values[self.pool[b]] += 1
             for session, var in self.stay.get(b, {}).items():
                 values[var] = sum(self.units[i].base == assignment[i] == session for i in block)
         used: dict[str, set[str]] = {}
@@ -349,10 +422,13 @@ class _Plan:
 
         A block's counts go first to units whose FCFS session it is (as many
         as there are seats there), then to the rest in index order, so the
-        assignment has the fewest changes the counts allow.
+        assignment has the fewest changes the counts allow. Pooled units then
+        take the seats left: their FCFS session if it has room, else the first
+        session with room.
         """
         result: list[str | None] = [None] * len(self.units)
-        for block, x in zip(self.blocks, self.x, strict=True):
+        pooled: list[int] = []
+        for b, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
             left = {s: values[v] for s, v in x.items() if values[v]}
             rest = []
             for i in block:
@@ -365,6 +441,21 @@ class _Plan:
             free = [s for s, n in left.items() for _ in range(n)]
             for i, session in zip(rest, free, strict=False):
                 result[i] = session
+            if b in self.pool:
+                pooled += rest[len(free) :][: values[self.pool[b]]]
+        if pooled:
+            room = {s.id: s.capacity for s in self.problem.sessions}
+            for unit, taken in zip(self.units, result, strict=True):
+                if taken is not None:
+                    room[taken] -= len(unit.members)
+            for i in pooled:
+                base = self.units[i].base
+                if base is not None and room[base] > 0:
+                    seat = base
+                else:
+                    seat = next(s for s, n in room.items() if n > 0)
+                result[i] = seat
+                room[seat] -= 1
         return result
 
     def fix_unit(self, index: int, seated: bool) -> None:
@@ -450,6 +541,8 @@ def _admit(
                 run.spend(outcome.work, backend.name == "cp-sat")
                 if outcome.values is not None and goal.value(outcome.values) == 1:
                     seated = plan.assignment(outcome.values)
+                    for later in waiting[n + 1 :]:  # their turn comes: not seated by the way
+                        seated[later] = None
                 elif outcome.status != "infeasible":
                     unsettled += len(members)
                 if outcome.status not in ("optimal", "infeasible"):
