@@ -11,6 +11,7 @@ fixed as a constraint before the next. One
 
 from __future__ import annotations
 
+import bisect
 import enum
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -504,6 +505,7 @@ def _admit(
     waiting = [i for i, u in enumerate(units) if u.base is None and u.domain]
     waiting.sort(key=lambda i: position[units[i].members[0].id])
     model: tuple[_Plan, Backend] | None = None
+    paths = _Paths(problem, units, witness) if movable else None
     for n, i in enumerate(waiting):
         members = units[i].members
         if not stopped and run.deadline.expired():
@@ -511,21 +513,18 @@ def _admit(
             run.stopped_by = "time"
         shortfalls = {s: engine.shortfalls(members, s) for s in units[i].domain}
         fit = next((s for s, found in shortfalls.items() if not found), None)
-        seated: list[str | None] | None = None
+        seated: dict[int, str | None] | None = None
+        """The units that move (or join) to seat this one, and where."""
         if sum(engine.left[:sessions]) < len(members) or all(
             any(b.limit.quota is not None and b.limit.session is None for b in found)
             for found in shortfalls.values()
         ):
             pass
         elif fit is not None:
-            seated = [*witness[:i], fit, *witness[i + 1 :]]
+            seated = {i: fit}
         elif stopped:
             unsettled += len(members)
-        elif (
-            movable
-            and len(members) == 1
-            and (path := _augmenting_path(problem, units, witness, engine, i))
-        ):
+        elif paths is not None and len(members) == 1 and (path := paths.find(engine, i)):
             seated = path
         elif simple:
             pass  # the search for a path was exact: it cannot join
@@ -543,9 +542,10 @@ def _admit(
                 )  # fmt: skip
                 run.spend(outcome.work, backend.name == "cp-sat")
                 if outcome.values is not None and goal.value(outcome.values) == 1:
-                    seated = plan.assignment(outcome.values)
+                    found = plan.assignment(outcome.values)
                     for later in waiting[n + 1 :]:  # their turn comes: not seated by the way
-                        seated[later] = None
+                        found[later] = None
+                    seated = {j: s for j, s in enumerate(found) if s != witness[j]}
                 elif outcome.status != "infeasible":
                     unsettled += len(members)
                 if outcome.status not in ("optimal", "infeasible"):
@@ -557,12 +557,13 @@ def _admit(
         if model is not None and not stopped:
             model[0].fix_unit(i, seated is not None)
         if seated is not None:
-            for j, (was, now) in enumerate(zip(witness, seated, strict=True)):
-                if was != now:
-                    engine.unseat(units[j].members)
-                    if now is not None:
-                        engine.seat(units[j].members, now)
-            witness[:] = seated
+            for j, now in seated.items():
+                engine.unseat(units[j].members)
+                if now is not None:
+                    engine.seat(units[j].members, now)
+                if paths is not None:
+                    paths.moved(j, witness[j], now)
+                witness[j] = now
             admitted.extend(m.id for m in members)
     free = sum(max(0, left) for left in engine.left[:sessions])
     return {
@@ -594,46 +595,66 @@ def _by_request(units: Sequence[_Unit], assignment: Sequence[str | None]) -> dic
     return {m.id: s for unit, s in zip(units, assignment, strict=True) for m in unit.members}
 
 
-def _augmenting_path(
-    problem: Problem,
-    units: Sequence[_Unit],
-    witness: Sequence[str | None],
-    engine: Engine,
-    index: int,
-) -> list[str | None] | None:
-    """Seat single request ``index`` by a chain of moves ending in a free seat, if one exists.
+class _Paths:
+    """Augmenting paths of moves of single requests over the current witness.
 
     Only single requests move, and only quotas over all sessions may exist
     (moves do not touch them), so a path found is always a valid allocation.
     When every unit is a single request, seating is a bipartite b-matching
-    and the breadth-first search decides exactly whether the unit can join.
+    and the breadth-first search decides exactly whether a unit can join.
+    Sessions a search explored without reaching a free seat are dead ends
+    until the witness next changes (:meth:`moved`): a run of waitlisted units
+    that cannot join then costs one search, not one each.
     """
-    ids = problem.session_ids
-    room = dict(zip(ids, engine.left[: len(ids)], strict=True))
-    occupants: dict[str, list[int]] = {s: [] for s in ids}
-    for j, session in enumerate(witness):
-        if session is not None and len(units[j].members) == 1:
-            occupants[session].append(j)
-    came: dict[str, tuple[int, str | None]] = {}
-    queue: list[str] = []
-    for session in units[index].domain:
-        came[session] = (index, None)
-        queue.append(session)
-    for session in queue:  # the queue grows while we walk it: breadth first
-        if room[session] > 0:
-            moved = list(witness)
-            at: str | None = session
-            while at is not None:
-                unit, source = came[at]
-                moved[unit] = at
-                at = source
-            return moved
-        for j in occupants[session]:
-            for target in units[j].domain:
-                if target not in came:
-                    came[target] = (j, session)
-                    queue.append(target)
-    return None
+
+    def __init__(
+        self, problem: Problem, units: Sequence[_Unit], witness: Sequence[str | None]
+    ) -> None:
+        self.ids = problem.session_ids
+        self.units = units
+        self.occupants: dict[str, list[int]] = {s: [] for s in self.ids}
+        for j, session in enumerate(witness):
+            if session is not None and len(units[j].members) == 1:
+                self.occupants[session].append(j)
+        self.dead: set[str] = set()
+
+    def moved(self, j: int, was: str | None, now: str | None) -> None:
+        """Unit ``j`` left ``was`` for ``now`` (either may be None): dead ends may live again."""
+        self.dead.clear()
+        if len(self.units[j].members) == 1:
+            if was is not None:
+                self.occupants[was].remove(j)
+            if now is not None:
+                bisect.insort(self.occupants[now], j)
+
+    def find(self, engine: Engine, index: int) -> dict[int, str | None] | None:
+        """Seat single request ``index`` by a chain of moves ending in a free seat, if any.
+
+        The answer maps each unit that moves (``index`` among them) to its new session.
+        """
+        room = dict(zip(self.ids, engine.left[: len(self.ids)], strict=True))
+        came: dict[str, tuple[int, str | None]] = {}
+        queue: list[str] = []
+        for session in self.units[index].domain:
+            if session not in self.dead:
+                came[session] = (index, None)
+                queue.append(session)
+        for session in queue:  # the queue grows while we walk it: breadth first
+            if room[session] > 0:
+                moved: dict[int, str | None] = {}
+                at: str | None = session
+                while at is not None:
+                    unit, source = came[at]
+                    moved[unit] = at
+                    at = source
+                return moved
+            for j in self.occupants[session]:
+                for target in self.units[j].domain:
+                    if target not in came and target not in self.dead:
+                        came[target] = (j, session)
+                        queue.append(target)
+        self.dead.update(came)
+        return None
 
 
 def _constant(plan: _Plan, objective: Objective) -> bool:
