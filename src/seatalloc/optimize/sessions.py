@@ -2,8 +2,9 @@
 
 FCFS decides fairly who gets a seat but scatters colleagues. This module
 re-plans the sessions with an integer linear model (see docs/optimize-sessions.md):
-one variable per block of interchangeable units (requests or parties) and
-acceptable session; capacity and quotas are the engine's own counters;
+one variable per unit (request or party) and acceptable session, a count
+per session for a block of interchangeable ones (:func:`_blocks`); capacity
+and quotas are the engine's own counters;
 objectives are solved lexicographically, each level to its optimum and then
 fixed as a constraint before the next. One
 :class:`~seatalloc.budget.Budget` covers the whole call.
@@ -307,7 +308,8 @@ class _Plan:
         A group is split unless one flag is 1, so the objective is the number
         of groups that could split minus the sum of flags (at most 1 per
         group). A flag bounds each block's variables directly (``k * whole[s]
-        + x[b, t] <= k`` summed over ``t != s``, for a block of ``k`` units), a
+        + x[b, t] <= k`` summed over ``t != s`` and the pool, for a block of
+        ``k`` units), a
         much tighter relaxation than a split flag set off by any member away
         from a chosen home session. Groups with fewer than two units in the
         model cannot split; groups whose fixed members share no session always
