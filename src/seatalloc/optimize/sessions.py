@@ -677,8 +677,7 @@ def _level(
     """Solve one level, keep the better of its answer and the witness, fix its value.
 
     (Joining levels into one weighted objective was measured and dropped:
-    HiGHS proved a weighted optimum that the levels one by one beat, its
-    tolerances being relative to the large weighted values.)
+    it is no easier to prove, and its large values need exact gaps.)
     """
     expr = plan.objectives[objective]
     maximize = objective is Objective.SEATS
