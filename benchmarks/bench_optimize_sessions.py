@@ -8,7 +8,8 @@
     group's 3 favourite sessions) at 10,000 and 30,000 requests, 50 % "any
     session" at 3,000, and guarantee ``none`` at 3,000 with time_limit 0.01.
     Each prints its wall time against the limit asked (target: within
-    limit + 10 % + 1 s), what stopped it and every level's status and gap.
+    limit + 10 % + 1 s), its CPU time and the machine's load average when it
+    started, what stopped it and every level's status and gap.
 
 Times are wall-clock seconds of one optimize_sessions call (FCFS included)
 and, in brackets, process CPU seconds (less disturbed by other load on the
@@ -20,6 +21,7 @@ process. Usage: python benchmarks/bench_optimize_sessions.py [--seeds N]
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -128,9 +130,10 @@ def _run(name: str, problems: list[Problem], backends: list[str]) -> None:
 def _limited(name: str, problem: Problem, limit: float, **options: object) -> None:
     """One call against its wall limit: time, what stopped it, each level's status and gap."""
     fcfs = allocate(problem).metrics()["groups_split"]
-    wall = time.perf_counter()
+    load = os.getloadavg()[0]
+    wall, cpu = time.perf_counter(), time.process_time()
     result = optimize_sessions(problem, time_limit=limit, **options)  # type: ignore[arg-type]
-    wall = time.perf_counter() - wall
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     report = result.report
     assert report is not None
     within = wall <= limit * 1.1 + 1
@@ -142,6 +145,7 @@ def _limited(name: str, problem: Problem, limit: float, **options: object) -> No
     )
     print(
         f"  {name}: {len(problem.requests)} requests, {report['backend']}; wall {wall:.2f} s "
+        f"[CPU {cpu:.2f} s, load {load:.1f} on {os.cpu_count()} cores] "
         f"of limit {limit:g} s ({'within' if within else 'OVER'} limit + 10 % + 1 s); "
         f"stopped by {report['stopped_by'] or 'nothing: all proven'}; {levels}; "
         f"groups split {result.metrics()['groups_split']} (FCFS {fcfs})"

@@ -147,7 +147,54 @@ def chains(draw: st.DrawFn) -> Problem:
     return Problem(sessions, [Group("g0"), Group("g1")], requests, quotas)
 
 
-small = st.one_of(chains(), crowded(), problems(max_sessions=3, max_groups=3, max_requests=7))
+@st.composite
+def twins(draw: st.DrawFn) -> Problem:
+    """Colleagues with the very same ranking (often none: any session), spread by FCFS.
+
+    The optimiser models seated requests that accept any session as one block
+    per group with a count per session: the exhaustive search checks that
+    nothing (changes above all) is lost.
+    """
+    sessions = [Session(f"s{i}", draw(st.integers(1, 2))) for i in range(draw(st.integers(2, 3)))]
+    ids = [s.id for s in sessions]
+    ranked = st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True)
+    rankings = [(), *draw(st.lists(ranked, max_size=1))]
+    requests = [
+        Request(f"r{i}", f"g{draw(st.integers(0, 1))}", arrival=i,
+                sessions=draw(st.sampled_from(rankings)))
+        for i in range(draw(st.integers(3, 7)))
+    ]  # fmt: skip
+    quotas = [Quota(draw(st.integers(1, 4)), group="g1")] if draw(st.booleans()) else []
+    return Problem(sessions, [Group("g0"), Group("g1")], requests, quotas)
+
+
+@st.composite
+def fillers(draw: st.DrawFn) -> Problem:
+    """Requests accepting any session beside colleagues who rank two of four small sessions.
+
+    The optimiser gives a seated block of such requests variables only for
+    the sessions where its group could sit together and its FCFS sessions,
+    and pools the rest: the exhaustive search checks the pool loses nothing,
+    also while a waitlisted party is admitted.
+    """
+    sessions = [Session(f"s{i}", draw(st.integers(1, 2))) for i in range(4)]
+    ranked = st.lists(st.sampled_from(["s0", "s1"]), min_size=1, max_size=2, unique=True)
+    requests = [
+        Request(f"r{i}", f"g{draw(st.integers(0, 1))}", arrival=i,
+                sessions=draw(st.one_of(st.just(()), ranked)))
+        for i in range(draw(st.integers(3, 6)))
+    ]  # fmt: skip
+    if draw(st.booleans()):  # a late pair registered together: admitting it needs the solver
+        pair = draw(ranked)
+        n = len(requests)
+        requests += [Request(f"r{n + k}", "g1", arrival=n, sessions=pair, party="p")
+                     for k in (0, 1)]  # fmt: skip
+    return Problem(sessions, [Group("g0"), Group("g1")], requests)
+
+
+small = st.one_of(
+    chains(), crowded(), twins(), fillers(), problems(max_sessions=3, max_groups=3, max_requests=7)
+)
 
 
 def _check_against_exhaustive_search(
@@ -191,6 +238,20 @@ def test_admission_from_the_waitlist_equals_exhaustive_search(
 ) -> None:
     """Where seating the waitlist needs others to move: augmenting paths and solver."""
     _check_against_exhaustive_search(problem, guarantee, order, "cp-sat")
+
+
+@settings(max_examples=100)
+@given(
+    problem=st.one_of(twins(), fillers()),
+    guarantee=st.sampled_from(["fcfs-seats", "fcfs-pareto"]),
+    order=st.permutations(OBJECTIVES),
+    backend=st.sampled_from(["cp-sat", "highs"]),
+)
+def test_blocks_of_interchangeable_requests_equal_exhaustive_search(
+    problem: Problem, guarantee: str, order: list[str], backend: str
+) -> None:
+    """Requests alike in group, ranking and counters as counts and pools: the same optimum."""
+    _check_against_exhaustive_search(problem, guarantee, order, backend)
 
 
 @settings(max_examples=150)

@@ -6,6 +6,7 @@ Optimal values are checked against exhaustive search in test_optimize_exhaustive
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 
@@ -28,6 +29,7 @@ from seatalloc import (
 from seatalloc.demand import DemandModel, sample_requests
 from seatalloc.fairness import violations
 from seatalloc.optimize import Guarantee, Objective, optimize_sessions
+from seatalloc.optimize._solvers import Expr, LinearModel, make_backend
 from seatalloc.scenarios import workshop
 from seatalloc.testing import problems
 
@@ -291,3 +293,22 @@ def test_importing_seatalloc_needs_no_ortools() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "fcfs"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_mip_optimum_is_exact_on_large_objective_values(seed: int) -> None:
+    """HiGHS's own default relative gap (1e-4) once passed for "optimal" here; CP-SAT is exact."""
+    rng = random.Random(seed)
+    weights = [rng.randint(10_000, 20_000) for _ in range(40)]
+    model = LinearModel()
+    items = [model.new_var() for _ in weights]
+    model.add(dict(zip(items, weights, strict=True)), None, sum(weights) // 2)
+    value = Expr({x: w + 1000 for x, w in zip(items, weights, strict=True)})
+    found = {}
+    for name in ("highs", "scip", "cp-sat"):
+        outcome = make_backend(name, model, 0, 1).solve(
+            value, True, [0] * len(items), 60.0, None, lambda: None
+        )
+        assert outcome.status == "optimal" and outcome.values is not None
+        found[name] = value.value(outcome.values)
+    assert found["highs"] == found["scip"] == found["cp-sat"]

@@ -1,4 +1,4 @@
-"""A solver-neutral 0-1 linear model and the OR-Tools backends that solve it.
+"""A solver-neutral integer linear model and the OR-Tools backends that solve it.
 
 The session model is built once as plain data (:class:`LinearModel`) and
 handed to a backend: CP-SAT, or a MIP solver (HiGHS, SCIP) through
@@ -37,13 +37,13 @@ NODES_PER_WORK = 1000
 
 @attrs.frozen
 class Expr:
-    """An integer linear expression over binary variables: ``sum(c * x[i]) + constant``."""
+    """An integer linear expression over the model's variables: ``sum(c * x[i]) + constant``."""
 
     terms: Mapping[int, int]
     constant: int = 0
 
     def value(self, values: Sequence[int]) -> int:
-        """The expression's value at a 0-1 assignment of every variable."""
+        """The expression's value at an assignment of every variable."""
         return self.constant + sum(c * values[i] for i, c in self.terms.items())
 
 
@@ -57,16 +57,21 @@ class Constraint:
 
 
 class LinearModel:
-    """Binary variables and integer linear constraints, built before any solver exists."""
+    """Integer variables in ``0..upper`` and integer linear constraints, built before any solver."""
 
     def __init__(self) -> None:
-        self.size = 0
+        self.upper: list[int] = []
         self.constraints: list[Constraint] = []
 
-    def new_var(self) -> int:
-        """A fresh binary variable's index."""
-        self.size += 1
-        return self.size - 1
+    @property
+    def size(self) -> int:
+        """The number of variables."""
+        return len(self.upper)
+
+    def new_var(self, upper: int = 1) -> int:
+        """A fresh variable in ``0..upper`` (0-1 by default); its index."""
+        self.upper.append(upper)
+        return len(self.upper) - 1
 
     def add(self, terms: Mapping[int, int], lower: int | None, upper: int | None) -> None:
         """Add ``lower <= terms <= upper``; a backend picks it up at its next solve."""
@@ -75,7 +80,7 @@ class LinearModel:
 
 @attrs.frozen
 class Outcome:
-    """One solve: status, the 0-1 values found (``None`` when none), objective and bound."""
+    """One solve: status, the values found (``None`` when none), objective and bound."""
 
     status: str
     """``optimal``, ``feasible``, ``infeasible`` or ``unknown`` (stopped without a solution)."""
@@ -126,7 +131,11 @@ class CpSatBackend:
         self._synced = 0
         self._model = cp_model.CpModel()
         # Created first and in order, so variable i is index i in the response.
-        self._vars = [self._model.new_bool_var(f"x{i}") for i in range(model.size)]
+        new_int, new_bool = self._model.new_int_var, self._model.new_bool_var
+        self._vars = [
+            new_bool(f"x{i}") if ub == 1 else new_int(0, ub, f"x{i}")
+            for i, ub in enumerate(model.upper)
+        ]
         # Linearization level 2 lets CP-SAT use the LP relaxation fully; with
         # the default (1) it left large gaps on the 3,000-request benchmark.
         self.parameters: Mapping[str, Any] = {
@@ -210,19 +219,21 @@ class MipBackend:
         self._solver = solver
         self._source = model
         self._synced = 0
-        self._vars = [solver.BoolVar(f"x{i}") for i in range(model.size)]
+        self._vars = [solver.IntVar(0, ub, f"x{i}") for i, ub in enumerate(model.upper)]
         solver.SuppressOutput()
         solver.SetNumThreads(workers)
-        # Through ortools.linear_solver, HiGHS takes no solver-specific
-        # parameters and crashes on a solution hint (OR-Tools 9.15): it runs
-        # deterministically with its own fixed seed and finds its own first
-        # solution; the caller keeps the hint when HiGHS does worse.
+        # Through ortools.linear_solver, HiGHS takes no seed and crashes on a
+        # solution hint (OR-Tools 9.15): it runs deterministically with its own
+        # fixed seed and finds its own first solution; the caller keeps the
+        # hint when HiGHS does worse.
         self._hints = solver_id == "SCIP"
         self._node_limit = "limits/nodes" if solver_id == "SCIP" else "mip_max_nodes"
-        # HiGHS prints a banner unless told not to; OR-Tools applies this
-        # option although it reports failure, so the result is not checked.
+        # HiGHS takes its options only as this text (OR-Tools reports failure
+        # but applies it, so the result is not checked): no banner, and gap 0.
+        # OR-Tools' relative-gap parameter does nothing for HiGHS, whose own
+        # default (1e-4) let it call 320,155 optimal where 320,173 exists.
         specific = (
-            "output_flag = false"
+            "output_flag = false\nmip_rel_gap = 0"
             if solver_id == "HIGHS"
             else f"randomization/randomseedshift = {seed}"
         )
