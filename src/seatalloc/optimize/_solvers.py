@@ -239,8 +239,10 @@ class MipBackend:
         )
         self._specific = specific
         solver.SetSolverSpecificParametersAsString(specific)
+        # Asked through SetNumThreads; OR-Tools' HiGHS interface does not pass
+        # it on, so this records the request, not the threads HiGHS used.
         self.parameters: Mapping[str, Any] = {
-            "threads": workers,
+            "threads_requested": workers,
             "relative_mip_gap": 0.0,
             "specific": specific,
             "hint": self._hints,
