@@ -11,13 +11,14 @@ costs time in proportion to the size of the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
 
 from seatalloc.allocation import Reason, Status
 from seatalloc.booking.events import Event, EventKind, LedgerSetup, PromotionMode, Time
+from seatalloc.booking.waitlist_index import WaitlistIndex
 from seatalloc.engine import Engine, Shortfall
 from seatalloc.model import PartyRule, Request
 
@@ -127,8 +128,10 @@ class LedgerState:
         self._queue = _QueueCounts()
         self._queued: dict[str, tuple[int, int]] = {}
         """Waitlisted unit key to the (order, member count) it holds in ``_queue``."""
+        self._blocked = WaitlistIndex(self.engine)
+        """The waitlist filed by what blocks each unit (kept by ``apply``, read by ``promote``)."""
         self._journal: dict[str, dict[Any, Any]] | None = None
-        self._saved: tuple[int, int, Request | None] = (0, 0, None)
+        self._saved: tuple[int, int, Request | None, Any] = (0, 0, None, None)
         self._seats = 0
         """Counts changes to the engine's seats, capacities and quotas (keys the blocks cache)."""
         self._blocks: tuple[int, dict[Any, tuple[Shortfall, ...]]] = (0, {})
@@ -151,6 +154,7 @@ class LedgerState:
             if self._journal is not None:
                 self._journal["released"][quota.key] = True
             self._seats += 1
+            self._blocked.release(quota)
             self.engine.release(quota)
             self.released.add(quota.key)
             return
@@ -158,6 +162,8 @@ class LedgerState:
             assert event.session is not None and event.capacity is not None
             self._remember("capacities", event.session)
             self._seats += 1
+            if event.capacity > self.capacities[event.session]:
+                self._blocked.gain_session(event.session)
             self.engine.set_capacity(event.session, event.capacity)
             self.capacities[event.session] = event.capacity
             return
@@ -180,7 +186,7 @@ class LedgerState:
             assert event.session is not None
             # Live, the engine has seated the unit already; on replay it has not.
             if self.engine.seat_of.get(entry.request.id) != event.session:
-                self.engine.unseat((entry.request,))
+                self._unseat(entry.request)
                 self.engine.seat((entry.request,), event.session)
             seated = kind is EventKind.SEATED
             changes.update(
@@ -195,7 +201,7 @@ class LedgerState:
         elif kind is EventKind.ACCEPTED:
             changes.update(status=Status.SEATED, expires=None)
         elif kind is EventKind.WAITLISTED:
-            self.engine.unseat((entry.request,))
+            self._unseat(entry.request)
             changes.update(
                 status=Status.WAITLISTED, session=None, reason=event.reason, expires=None
             )
@@ -206,7 +212,7 @@ class LedgerState:
             if entry.request.party is not None:
                 self.party_unit.pop(entry.request.party, None)
         else:
-            self.engine.unseat((entry.request,))
+            self._unseat(entry.request)
             changes.update(
                 status=Status.WITHDRAWN, reason=_LEAVING[kind], session=None, expires=None
             )
@@ -243,6 +249,13 @@ class LedgerState:
             if old.payload is not None:
                 self.log[seq - 1] = attrs.evolve(old, payload=request)
 
+    def _unseat(self, request: Request) -> None:
+        """Free the request's seat, if it holds one, noting the counters that gain room."""
+        session = self.engine.seat_of.get(request.id)
+        if session is not None:
+            self._blocked.gain(self.engine.counters(request, session))
+            self.engine.unseat((request,))
+
     def _leave(self, entry: Entry) -> None:
         members = tuple(m for m in self.units.get(entry.unit, ()) if m != entry.request.id)
         if members:
@@ -251,8 +264,12 @@ class LedgerState:
             self.units.pop(entry.unit, None)
             self.waitlist.pop(entry.unit, None)
 
-    def _index(self, unit: str) -> None:
-        """Bring the derived indexes of ``unit`` (queue counts, offers) up to date."""
+    def _index(self, unit: str, refile: bool = False) -> None:
+        """Bring the derived indexes of ``unit`` (queue counts, what blocks it, offers) up to date.
+
+        A waitlisted unit is filed by what blocks it once all its members are
+        unseated, and again when its members change (or with ``refile``).
+        """
         members = self.units.get(unit, ())
         order = self.waitlist.get(unit)
         held = self._queued.get(unit)
@@ -264,6 +281,14 @@ class LedgerState:
             if now is not None:
                 self._queue.set(*now)
                 self._queued[unit] = now
+        blocked = self._blocked
+        seated = self.engine.seat_of
+        if now is None or any(m in seated for m in members):
+            blocked.drop(unit)
+        elif refile or blocked.size(unit) != len(members):
+            requests = self.members(unit)
+            sessions = self.setup.scenario.unit_acceptable(requests)
+            blocked.file(unit, now[0], len(members), sessions, self.blocks(requests, sessions))
         if not self._offering:
             return
         entries = self.entries
@@ -277,7 +302,7 @@ class LedgerState:
     def begin(self) -> None:
         """Start journaling: everything applied from now on can be undone by :meth:`rollback`."""
         self._journal = {name: {} for name in (*_TABLES, "released")}
-        self._saved = (self.seq, len(self.log), self.anchor)
+        self._saved = (self.seq, len(self.log), self.anchor, self._blocked.save())
 
     def commit(self) -> None:
         """Keep what was applied since :meth:`begin`."""
@@ -295,7 +320,7 @@ class LedgerState:
         journal, self._journal = self._journal, None
         assert journal is not None
         self._seats += 1
-        seq, length, anchor = self._saved
+        seq, length, anchor, gains = self._saved
         if journal["released"]:
             fresh = LedgerState.replay(self.setup, self.log[:length])
             vars(self).update(vars(fresh))
@@ -318,8 +343,10 @@ class LedgerState:
                 engine.seat((request,), entry.session)
         self.seq, self.anchor = seq, anchor
         del self.log[length:]
+        self._blocked.restore(gains)
+        # The units examined or changed are filed again on the seats as they were.
         for unit in journal["units"].keys() | journal["waitlist"].keys():
-            self._index(unit)
+            self._index(unit, refile=True)
 
     def _remember(self, name: str, key: str) -> None:
         """Journal the value ``key`` has in table ``name`` before its first change."""
@@ -364,6 +391,24 @@ class LedgerState:
             engine = self.engine
             blocks = cache[key] = tuple(b for s in sessions for b in engine.shortfalls(unit, s))
         return blocks
+
+    def promote(self, examine: Callable[[str], object]) -> None:
+        """Give ``examine`` each waitlisted unit that may fit now, in queue order.
+
+        ``examine`` seats (or offers) the unit through :meth:`place` and
+        ``apply``, or leaves it waiting. Only the units filed under a counter
+        that gained room since the last pass, and those filed as ready, are
+        given: every other one still lacks room (booking/waitlist_index.py),
+        so this equals a pass over the whole waitlist at a cost that follows
+        what changed.
+        """
+
+        def journaled(unit: str) -> None:
+            self._remember("units", unit)  # a rollback files it again
+            examine(unit)
+
+        for unit in self._blocked.walk(journaled):
+            self._index(unit, refile=True)
 
     def waitlisted(self) -> list[str]:
         """Waitlisted unit keys in queue order."""

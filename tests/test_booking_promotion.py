@@ -1,0 +1,278 @@
+"""Indexed promotion against the plain pass over the whole waitlist, event for event.
+
+The ledger examines only the waitlisted units filed under a counter that
+gained room (booking/waitlist_index.py). The oracle here is the rule as
+docs/booking.md states it: every waitlisted unit, in arrival order, is
+offered to the engine. Random operation sequences must give both exactly the
+same events, and the index must hold its invariant after every step: each
+waitlisted unit is ready, or blocked in each of its sessions by a counter it
+is filed under, or filed under a counter that gained room since.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from seatalloc import Group, Policy, Problem, Quota, Reason, Request, Session, Status
+from seatalloc.booking import Entry, Event, Ledger, LedgerState
+from seatalloc.stores import MemoryStore
+
+SESSIONS = ("s1", "s2", "s3")
+GROUPS = ("g1", "g2")
+ROLES = ("", "chair")
+
+
+class PlainState(LedgerState):
+    """The promotion rule written plainly: every waitlisted unit, in arrival order."""
+
+    def promote(self, examine: Callable[[str], object]) -> None:
+        for unit in self.waitlisted():
+            examine(unit)
+
+
+class FailingStore(MemoryStore):
+    """A memory store whose next write fails, as a full disk would."""
+
+    fail = False
+
+    def append(self, events: Sequence[Event], entries: Mapping[str, Entry]) -> None:
+        if self.fail:
+            self.fail = False
+            raise OSError("disk full")
+        super().append(events, entries)
+
+
+def index_holds(state: LedgerState) -> list[str]:
+    """Where the waitlist index breaks its invariant (empty: nowhere)."""
+    index = state._blocked
+    engine = state.engine
+    listed = {(c, g, unit) for c, heap in index._lists.items() for _, g, unit in heap}
+    problems = []
+    for unit in state.waitlist:
+        members = state.members(unit)
+        filing = index._filed.get(unit)
+        if filing is None or filing.size != len(members):
+            problems.append(f"{unit}: not filed with its {len(members)} members")
+            continue
+        if any((c, filing.generation, unit) not in listed for c in filing.lists):
+            problems.append(f"{unit}: missing from a list it is filed under")
+        if filing.lists == (-1,):
+            continue
+        watched = set(filing.lists)
+        for session in state.setup.scenario.unit_acceptable(members):
+            blocking = {
+                index._counter[b.limit.session, b.limit.quota]
+                for b in engine.shortfalls(members, session)
+            }
+            if not watched & (blocking | index._gained):
+                problems.append(f"{unit}: nothing it is filed under blocks it in {session}")
+    return problems
+
+
+class PromotionMachine(RuleBasedStateMachine):
+    """Two indexed ledgers sharing one store (one catches up by replay) and a plain one."""
+
+    @initialize(
+        caps=st.lists(st.integers(0, 3), min_size=1, max_size=3),
+        quotas=st.lists(
+            st.tuples(
+                st.sampled_from((None, *GROUPS)),
+                st.sampled_from((None, *ROLES)),
+                st.integers(0, 3),
+                st.booleans(),
+                st.none() | st.integers(1, 30),
+            ),
+            max_size=3,
+            unique_by=lambda q: (q[0], q[1], q[3]),
+        ),
+        together=st.booleans(),
+        colleagues=st.booleans(),
+        offer=st.booleans(),
+        window=st.integers(1, 5),
+    )
+    def start(
+        self,
+        caps: list[int],
+        quotas: list[tuple[str | None, str | None, int, bool, int | None]],
+        together: bool,
+        colleagues: bool,
+        offer: bool,
+        window: int,
+    ) -> None:
+        scenario = Problem(
+            [Session(s, c) for s, c in zip(SESSIONS, caps, strict=False)],
+            [Group(g) for g in GROUPS],
+            [],
+            [
+                Quota(limit, group, role, per_session=per, release=release)
+                for group, role, limit, per, release in quotas
+            ],
+            Policy(parties="together" if together else "independent", prefer_colleagues=colleagues),
+        )
+        self.now = 0
+        self.ids = itertools.count(1)
+        self.sessions = scenario.session_ids
+        options = {"mode": "offer" if offer else "direct", "offer_window": window}
+        self.store = FailingStore()
+        self.indexed = Ledger.create(self.store, scenario, clock=lambda: self.now, **options)
+        self.other = Ledger(self.store, clock=lambda: self.now)
+        self.plain = Ledger.create(MemoryStore(), scenario, clock=lambda: self.now, **options)
+        self.plain._state = PlainState(self.plain.setup)
+        self.quota_keys = sorted(q.key for q in scenario.quotas)
+
+    def _both(self, call: Callable[[Ledger], object], second: bool, fail: bool) -> None:
+        """Run ``call`` on an indexed ledger (after a failed write, when ``fail``) and the plain."""
+        ledger = self.other if second else self.indexed
+        if fail:
+            self.store.fail = True
+            try:
+                call(ledger)
+            except OSError:
+                assert index_holds(ledger._state) == []
+            else:
+                raise AssertionError("the write should have failed")
+        got, expected = call(ledger), call(self.plain)
+        assert got == expected
+        assert ledger.last_events == self.plain.last_events
+
+    def _ids(self, data: st.DataObject, statuses: tuple[Status, ...]) -> str | None:
+        state = self.plain._state
+        ids = sorted(r for r, e in state.entries.items() if e.status in statuses)
+        return data.draw(st.sampled_from(ids)) if ids else None
+
+    @rule(
+        size=st.integers(1, 3),
+        group=st.sampled_from(GROUPS),
+        role=st.sampled_from(ROLES),
+        prefs=st.permutations(SESSIONS),
+        length=st.integers(0, 3),
+        second=st.booleans(),
+        fail=st.booleans(),
+    )
+    def submit(
+        self,
+        size: int,
+        group: str,
+        role: str,
+        prefs: list[str],
+        length: int,
+        second: bool,
+        fail: bool,
+    ) -> None:
+        party = f"p{next(self.ids)}" if size > 1 else None
+        unit = [
+            Request(
+                f"r{next(self.ids)}",
+                group,
+                role if k == 0 else "",
+                arrival=0,
+                sessions=[s for s in prefs[: length + k % 2] if s in self.sessions],
+                party=party,
+            )
+            for k in range(size)
+        ]
+        self._both(lambda ledger: ledger.submit_party(unit), second, fail)
+
+    @rule(data=st.data(), second=st.booleans(), fail=st.booleans())
+    def withdraw(self, data: st.DataObject, second: bool, fail: bool) -> None:
+        request_id = self._ids(data, (Status.SEATED, Status.OFFERED, Status.WAITLISTED))
+        if request_id is not None:
+            self._both(lambda ledger: ledger.withdraw(request_id), second, fail)
+
+    @precondition(lambda self: self.plain._state.offered)
+    @rule(data=st.data(), accept=st.booleans(), second=st.booleans(), fail=st.booleans())
+    def respond(self, data: st.DataObject, accept: bool, second: bool, fail: bool) -> None:
+        request_id = self._ids(data, (Status.OFFERED,))
+        if request_id is not None:
+            if accept:
+                self._both(lambda ledger: ledger.accept(request_id), second, fail)
+            else:
+                self._both(lambda ledger: ledger.decline(request_id), second, fail)
+
+    @rule(data=st.data(), capacity=st.integers(0, 4), second=st.booleans(), fail=st.booleans())
+    def change_capacity(self, data: st.DataObject, capacity: int, second: bool, fail: bool) -> None:
+        session = data.draw(st.sampled_from(self.sessions))
+        self._both(lambda ledger: ledger.set_capacity(session, capacity), second, fail)
+
+    @rule(data=st.data(), second=st.booleans(), fail=st.booleans())
+    def release_now(self, data: st.DataObject, second: bool, fail: bool) -> None:
+        if self.quota_keys:
+            key = data.draw(st.sampled_from(self.quota_keys))
+            self._both(lambda ledger: ledger.release(quota=key), second, fail)
+
+    @rule(dt=st.integers(1, 6), second=st.booleans(), fail=st.booleans())
+    def time_passes(self, dt: int, second: bool, fail: bool) -> None:
+        self.now += dt
+        self._both(lambda ledger: ledger.tick(), second, fail)
+
+    @invariant()
+    def same_events_and_the_index_holds(self) -> None:
+        if not hasattr(self, "plain"):
+            return
+        expected = self.plain.events()
+        for ledger in (self.indexed, self.other):
+            assert ledger.events() == expected
+            assert index_holds(ledger._state) == []
+
+
+TestPromotionMachine = PromotionMachine.TestCase
+TestPromotionMachine.settings = settings(max_examples=150, stateful_step_count=30, deadline=None)
+
+
+def test_a_replayed_ledger_files_its_waitlist_and_promotes_like_the_live_one() -> None:
+    """Only ``apply`` builds the index, so a ledger that replays the log has it too."""
+    problem = Problem(
+        [Session("a", 2), Session("b", 1)],
+        [Group("g"), Group("h")],
+        [],
+        [Quota(1, "h"), Quota(1, "g", "chair", per_session=True)],
+    )
+    live = Ledger.create(MemoryStore(), problem, clock=lambda: 0)
+    for k in range(8):
+        live.submit(Request(f"r{k}", "gh"[k % 2], "chair" if k % 3 else "", sessions=["a", "b"]))
+    copy = MemoryStore()
+    copy.initialise(live.setup)
+    with copy.operation():
+        copy.append(live.events(), live.store.entries)  # type: ignore[attr-defined]
+    replayed = Ledger(copy, clock=lambda: 0)
+    replayed.refresh()
+    assert index_holds(replayed._state) == [] and index_holds(live._state) == []
+    seated = [r for ids in live.rosters().values() for r in ids]
+    for request_id in seated:
+        promoted = live.withdraw(request_id)
+        assert replayed.withdraw(request_id) == promoted
+        assert replayed.last_events == live.last_events
+    assert any(e.reason is Reason.PROMOTED for e in live.events())
+
+
+def test_a_lone_request_without_sessions_is_told_there_is_no_session() -> None:
+    ledger = Ledger.create(MemoryStore(), Problem([], [Group("g")], []), clock=lambda: 0)
+    decision = ledger.submit(Request("r1", "g"))
+    assert (decision.status, decision.reason) == (Status.WAITLISTED, Reason.NO_SESSION)
+    explanation = ledger.allocation().explain("r1")
+    assert explanation == "waitlisted (position 1): there is no session to seat it in"
+
+
+def test_a_failed_write_files_the_units_its_pass_examined_as_they_were() -> None:
+    """The pass of a failed operation filed U under the quota V had just filled; undone, the
+    quota has room again, so U must be filed again under what blocks it before the operation."""
+    problem = Problem([Session("a", 1)], [Group("g"), Group("h")], [], [Quota(1, "g")])
+    store = FailingStore()
+    ledger = Ledger.create(store, problem, clock=lambda: 0)
+    for request_id, group in (("r1", "h"), ("v", "g"), ("u", "g")):
+        ledger.submit(Request(request_id, group))
+    assert ledger.waitlist() == ("v", "u")
+    store.fail = True
+    with pytest.raises(OSError):
+        ledger.set_capacity("a", 3)
+    assert ledger.waitlist() == ("v", "u")
+    assert index_holds(ledger._state) == []
+    promoted = ledger.set_capacity("a", 3)
+    assert [d.request for d in promoted] == ["v"]
+    assert index_holds(ledger._state) == []
