@@ -1,26 +1,25 @@
 """The waitlist filed by what blocks each unit, so a pass examines only who could use new room.
 
-Every waitlisted unit is filed, for each session it accepts, under one
-counter (a session's seats or a quota, see engine.py) that lacks room for it
-there; a counter that blocks it in several sessions (a quota in total) is
-preferred, so one entry covers them all. A filed unit can come to fit only
-after one of its counters gains room: a seat freed, a session grown, a quota
-released. So a pass examines, in queue order, the units filed under the
-counters that gained room since the last pass, leaving the rest of a
-counter's units where they are once it has no room left, and the *ready*
-units (filed with a session where nothing blocked them: a displaced unit, a
-party that lost a member). Whoever is examined and still waits is filed
-again, by the state, after the pass.
+Every waitlisted unit is filed, for each session it accepts, under the set
+of counters (a session's seats, quotas: see engine.py) that lack room for it
+there: its *key*. The unit can come to fit in that session only once every
+counter of the key has room again, and a counter gains room only when a seat
+is freed, a session grows or a quota is released. So a promotion pass looks
+only at the keys holding a counter that gained room since the last pass, and
+walks those whose counters all have room (*open* keys) in queue order,
+leaving the rest of a key's units where they are once it closes again; the
+*ready* units (filed with a session where nothing blocked them: a displaced
+unit, a party that lost a member) are always walked. Whoever is examined and
+still waits is filed again, by the state, after the pass.
 
 This gives the events of a pass over the whole waitlist: seating only spends
-room, so a unit skipped is still blocked by its counter when its turn would
+room, so a unit not examined lacks room in every session when its turn would
 come, and the units examined are met in the same order.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
@@ -29,8 +28,9 @@ from seatalloc.model import Quota
 
 __all__ = ["WaitlistIndex"]
 
-_READY = -1
-"""The list of the units that may fit without any counter gaining room."""
+_Key = frozenset[int]
+_READY: _Key = frozenset()
+"""The key of the units that may fit without any counter gaining room."""
 
 
 class _Filing(NamedTuple):
@@ -38,12 +38,12 @@ class _Filing(NamedTuple):
     """Unique per filing: entries of an older filing of the unit are stale."""
     order: int
     size: int
-    lists: tuple[int, ...]
-    """Counters it is filed under, ``(_READY,)``, or none (it accepts no session)."""
+    keys: tuple[_Key, ...]
+    """One per blocked session (alike ones once), ``(_READY,)``, or none (no session)."""
 
 
 class WaitlistIndex:
-    """Per counter, the waitlisted units it blocks, as heaps of (order, generation, unit)."""
+    """Per key, the waitlisted units it blocks, as heaps of (order, generation, unit)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -53,7 +53,9 @@ class WaitlistIndex:
         }
         """What a counter caps (as a shortfall names it) to the counter."""
         self._filed: dict[str, _Filing] = {}
-        self._lists: dict[int, list[tuple[int, int, str]]] = {}
+        self._lists: dict[_Key, list[tuple[int, int, str]]] = {}
+        self._keys_with: dict[int, set[_Key]] = {}
+        """Counter to the keys (with a list) that hold it."""
         self._gained: set[int] = set()
         self._released: set[int] = set()
         self._generation = 0
@@ -71,24 +73,24 @@ class WaitlistIndex:
     ) -> None:
         """File ``unit`` by ``blocks``, what lacks room for it in each of its ``sessions`` now."""
         self.drop(unit)
-        by_session: dict[str, list[int]] = {s: [] for s in sessions}
+        by_session: dict[str, set[int]] = {s: set() for s in sessions}
         counter = self._counter
         for block in blocks:
-            by_session[block.session].append(counter[block.limit.session, block.limit.quota])
-        blocked = by_session.values()
-        lists: tuple[int, ...]
-        if not all(blocked):
-            lists = (_READY,)
-        else:
-            spread = Counter(c for counters in blocked for c in counters)
-            lists = tuple(sorted({max(cs, key=lambda c: (spread[c], -c)) for cs in blocked}))
+            by_session[block.session].add(counter[block.limit.session, block.limit.quota])
+        keys = {frozenset(counters) for counters in by_session.values()}
+        filed = (_READY,) if _READY in keys else tuple(keys)
         self._generation += 1
-        self._filed[unit] = _Filing(self._generation, order, size, lists)
+        self._filed[unit] = _Filing(self._generation, order, size, filed)
         entry = (order, self._generation, unit)
-        for c in lists:
-            heapq.heappush(self._lists.setdefault(c, []), entry)
-        self._stored += len(lists)
-        self._live += len(lists)
+        for key in filed:
+            heap = self._lists.get(key)
+            if heap is None:
+                heap = self._lists[key] = []
+                for c in key:
+                    self._keys_with.setdefault(c, set()).add(key)
+            heapq.heappush(heap, entry)
+        self._stored += len(filed)
+        self._live += len(filed)
         if self._stored > 2 * self._live + 1024:
             self._compact()
 
@@ -96,7 +98,7 @@ class WaitlistIndex:
         """Unfile ``unit`` (seated, gone, or about to be filed again)."""
         filing = self._filed.pop(unit, None)
         if filing is not None:
-            self._live -= len(filing.lists)
+            self._live -= len(filing.keys)
 
     def gain(self, counters: Iterable[int]) -> None:
         """Note that ``counters`` gained room: their units are examined in the next pass."""
@@ -125,48 +127,63 @@ class WaitlistIndex:
         ``examine`` seats the unit or not, and files nothing: the caller files
         the ones still waiting again afterwards.
         """
-        left, released, lists = self._engine.left, self._released, self._lists
+        lists = self._lists
         gained, self._gained = self._gained, set()
+        keys = [_READY, *{key for c in gained for key in self._keys_with.get(c, ())}]
         heads: list[tuple[int, int]] = []
-        for c in (*gained, _READY):
-            self._push_head(heads, c)
+        for i, key in enumerate(keys):
+            if self._open(key):
+                self._push_head(heads, keys, i)
         examined: set[str] = set()
         while heads:
-            _, c = heapq.heappop(heads)
-            if c != _READY and c not in released and left[c] <= 0:
-                continue  # full again: the rest of its units stay filed under it
-            _, generation, unit = heapq.heappop(lists[c])
+            _, i = heapq.heappop(heads)
+            key = keys[i]
+            if not self._open(key):
+                continue  # closed again: the rest of its units stay filed under it
+            _, generation, unit = heapq.heappop(lists[key])
             self._stored -= 1
-            self._push_head(heads, c)
+            self._push_head(heads, keys, i)
             filing = self._filed.get(unit)
             if unit not in examined and filing is not None and filing.generation == generation:
                 examined.add(unit)
                 examine(unit)
         return examined
 
-    def _push_head(self, heads: list[tuple[int, int]], c: int) -> None:
-        """Put list ``c``'s first live entry among the ``heads`` to merge (stale ones dropped)."""
-        heap = self._lists.get(c)
+    def _open(self, key: _Key) -> bool:
+        """Whether every counter of ``key`` has room (or binds nobody any more)."""
+        left, released = self._engine.left, self._released
+        return all(left[c] > 0 or c in released for c in key)
+
+    def _push_head(self, heads: list[tuple[int, int]], keys: list[_Key], i: int) -> None:
+        """Put the first live entry of list ``keys[i]`` among the ``heads`` to merge, as
+        (its order, ``i``); stale entries before it are dropped."""
+        key = keys[i]
+        heap = self._lists.get(key)
         if heap is None:
             return
         filed = self._filed
         while heap:
-            _, generation, unit = heap[0]
+            order, generation, unit = heap[0]
             filing = filed.get(unit)
             if filing is not None and filing.generation == generation:
-                heapq.heappush(heads, (heap[0][0], c))
+                heapq.heappush(heads, (order, i))
                 return
             heapq.heappop(heap)
             self._stored -= 1
-        del self._lists[c]
+        del self._lists[key]
+        for c in key:
+            self._keys_with[c].discard(key)
 
     def _compact(self) -> None:
         """Rebuild the lists from the filings alone (amortised over the stale entries)."""
-        lists: dict[int, list[tuple[int, int, str]]] = {}
+        lists: dict[_Key, list[tuple[int, int, str]]] = {}
         for unit, filing in self._filed.items():
-            for c in filing.lists:
-                lists.setdefault(c, []).append((filing.order, filing.generation, unit))
-        for heap in lists.values():
+            for key in filing.keys:
+                lists.setdefault(key, []).append((filing.order, filing.generation, unit))
+        keys_with: dict[int, set[_Key]] = {}
+        for key, heap in lists.items():
             heapq.heapify(heap)
-        self._lists = lists
+            for c in key:
+                keys_with.setdefault(c, set()).add(key)
+        self._lists, self._keys_with = lists, keys_with
         self._stored = self._live
