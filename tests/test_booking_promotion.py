@@ -68,7 +68,7 @@ def index_holds(state: LedgerState) -> list[str]:
             continue
         if any((key, filing.generation, unit) not in listed for key in filing.keys):
             problems.append(f"{unit}: missing from a list it is filed under")
-        if filing.keys == (frozenset(),):
+        if filing.keys == ((),):
             continue
         for session in state.setup.scenario.unit_acceptable(members):
             spent = engine.need(members, session).keys()
@@ -77,7 +77,7 @@ def index_holds(state: LedgerState) -> list[str]:
                 for b in engine.shortfalls(members, session)
             }
             if not any(
-                key - index._released <= spent and key & (lacking | index._gained)
+                set(key) - index._released <= spent and set(key) & (lacking | index._gained)
                 for key in filing.keys
             ):
                 problems.append(f"{unit}: no key of its holds it back in {session}")

@@ -28,8 +28,9 @@ from seatalloc.model import Quota
 
 __all__ = ["WaitlistIndex"]
 
-_Key = frozenset[int]
-_READY: _Key = frozenset()
+_Key = tuple[int, ...]
+"""Counters, sorted (tuples of ints: the garbage collector stops tracking them)."""
+_READY: _Key = ()
 """The key of the units that may fit without any counter gaining room."""
 
 
@@ -58,6 +59,8 @@ class WaitlistIndex:
         """Counter to the keys (with a list) that hold it."""
         self._gained: set[int] = set()
         self._released: set[int] = set()
+        self._known: dict[int, tuple[Sequence[Shortfall], tuple[_Key, ...]]] = {}
+        """Keys by the id of the blocks they were made from (kept alive here, so ids stay)."""
         self._generation = 0
         self._stored = 0
         """Entries in all lists, stale ones included (compacted when mostly stale)."""
@@ -73,12 +76,7 @@ class WaitlistIndex:
     ) -> None:
         """File ``unit`` by ``blocks``, what lacks room for it in each of its ``sessions`` now."""
         self.drop(unit)
-        by_session: dict[str, set[int]] = {s: set() for s in sessions}
-        counter = self._counter
-        for block in blocks:
-            by_session[block.session].add(counter[block.limit.session, block.limit.quota])
-        keys = {frozenset(counters) for counters in by_session.values()}
-        filed = (_READY,) if _READY in keys else tuple(keys)
+        filed = self._keys(sessions, blocks)
         self._generation += 1
         self._filed[unit] = _Filing(self._generation, order, size, filed)
         entry = (order, self._generation, unit)
@@ -93,6 +91,25 @@ class WaitlistIndex:
         self._live += len(filed)
         if self._stored > 2 * self._live + 1024:
             self._compact()
+
+    def _keys(self, sessions: Sequence[str], blocks: Sequence[Shortfall]) -> tuple[_Key, ...]:
+        """The keys ``blocks`` file a unit under; remembered for the same ``blocks`` object
+        (the state's blocks cache hands the same one to alike units while seats stay)."""
+        if not blocks:
+            return (_READY,) if sessions else ()
+        known = self._known.get(id(blocks))
+        if known is not None and known[0] is blocks:
+            return known[1]
+        by_session: dict[str, set[int]] = {s: set() for s in sessions}
+        counter = self._counter
+        for block in blocks:
+            by_session[block.session].add(counter[block.limit.session, block.limit.quota])
+        keys = {tuple(sorted(counters)) for counters in by_session.values()}
+        filed = (_READY,) if _READY in keys else tuple(keys)
+        if len(self._known) >= 4096:
+            self._known.clear()
+        self._known[id(blocks)] = (blocks, filed)
+        return filed
 
     def drop(self, unit: str) -> None:
         """Unfile ``unit`` (seated, gone, or about to be filed again)."""
