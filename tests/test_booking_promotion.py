@@ -53,8 +53,9 @@ def index_holds(state: LedgerState) -> list[str]:
 
     Each waitlisted unit is filed with its members, in every list it is filed
     under, and is ready, or has for each session it accepts a key of counters
-    it spends there (released quotas aside) of which one lacks room for it
-    now or gained room since the last pass (so the next pass looks at the key).
+    it spends there, with what it spends of each (released quotas aside), of
+    which one lacks room for it now or gained room since the last pass (so the
+    next pass looks at the key).
     """
     index = state._blocked
     engine = state.engine
@@ -71,13 +72,14 @@ def index_holds(state: LedgerState) -> list[str]:
         if filing.keys == ((),):
             continue
         for session in state.setup.scenario.unit_acceptable(members):
-            spent = engine.need(members, session).keys()
+            needs = set(engine.need(members, session).items())
             lacking = {
                 index._counter[b.limit.session, b.limit.quota]
                 for b in engine.shortfalls(members, session)
             }
             if not any(
-                set(key) - index._released <= spent and set(key) & (lacking | index._gained)
+                {(c, n) for c, n in key if c not in index._released} <= needs
+                and {c for c, _ in key} & (lacking | index._gained)
                 for key in filing.keys
             ):
                 problems.append(f"{unit}: no key of its holds it back in {session}")
@@ -285,3 +287,31 @@ def test_a_failed_write_files_the_units_its_pass_examined_as_they_were() -> None
     promoted = ledger.set_capacity("a", 3)
     assert [d.request for d in promoted] == ["v"]
     assert index_holds(ledger._state) == []
+
+
+def test_freed_room_asks_only_the_units_it_could_seat() -> None:
+    """One free seat asks no party of three; the quota's own units are asked, in order."""
+    problem = Problem(
+        [Session("a", 3), Session("b", 1)], [Group("g"), Group("h")], [], [Quota(1, "h")]
+    )
+    ledger = Ledger.create(MemoryStore(), problem, clock=lambda: 0)
+    for k in range(3):
+        ledger.submit(Request(f"s{k}", "g", sessions=["a"]))
+    ledger.submit(Request("h0", "h", sessions=["b"]))
+    ledger.submit_party([Request(f"p{k}", "g", sessions=["a"], party="p") for k in range(3)])
+    ledger.submit(Request("h1", "h", sessions=["b"]))
+    asked: list[set[str]] = []
+    index = ledger._state._blocked
+    walk = index.walk
+
+    def recording(examine: Callable[[str], object]) -> set[str]:
+        asked.append(walk(examine))
+        return asked[-1]
+
+    index.walk = recording  # type: ignore[method-assign]
+    assert ledger.withdraw("s0") == () and ledger.withdraw("s1") == ()
+    assert asked == [set(), set()]
+    assert [d.request for d in ledger.withdraw("s2")] == ["p0", "p1", "p2"]
+    assert asked[-1] == {"p0"}
+    assert [d.request for d in ledger.withdraw("h0")] == ["h1"]
+    assert asked[-1] == {"h1"}

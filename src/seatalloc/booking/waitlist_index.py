@@ -1,12 +1,13 @@
 """The waitlist filed by what blocks each unit, so a pass examines only who could use new room.
 
-Every waitlisted unit is filed, for each session it accepts, under the set
-of counters (a session's seats, quotas: see engine.py) that lack room for it
-there: its *key*. The unit can come to fit in that session only once every
-counter of the key has room again, and a counter gains room only when a seat
-is freed, a session grows or a quota is released. So a promotion pass looks
-only at the keys holding a counter that gained room since the last pass, and
-walks those whose counters all have room (*open* keys) in queue order,
+Every waitlisted unit is filed, for each session it accepts, under the
+counters (a session's seats, quotas: see engine.py) that lack room for it
+there, each with the room it needs of it: its *key*. The unit can come to
+fit in that session only once every counter of the key has that room, and a
+counter gains room only when a seat is freed, a session grows or a quota is
+released. So a promotion pass looks only at the keys holding a counter that
+gained room since the last pass, and walks those whose counters all have the
+room they name (*open* keys: one free seat opens no key of a party of three) in queue order,
 leaving the rest of a key's units where they are once it closes again; the
 *ready* units (filed with a session where nothing blocked them: a displaced
 unit, a party that lost a member) are always walked. Whoever is examined and
@@ -28,8 +29,8 @@ from seatalloc.model import Quota
 
 __all__ = ["WaitlistIndex"]
 
-_Key = tuple[int, ...]
-"""Counters, sorted (tuples of ints: the garbage collector stops tracking them)."""
+_Key = tuple[tuple[int, int], ...]
+"""(counter, room needed) pairs, sorted (of ints: the garbage collector stops tracking them)."""
 _READY: _Key = ()
 """The key of the units that may fit without any counter gaining room."""
 
@@ -84,7 +85,7 @@ class WaitlistIndex:
             heap = self._lists.get(key)
             if heap is None:
                 heap = self._lists[key] = []
-                for c in key:
+                for c, _ in key:
                     self._keys_with.setdefault(c, set()).add(key)
             heapq.heappush(heap, entry)
         self._stored += len(filed)
@@ -100,10 +101,11 @@ class WaitlistIndex:
         known = self._known.get(id(blocks))
         if known is not None and known[0] is blocks:
             return known[1]
-        by_session: dict[str, set[int]] = {s: set() for s in sessions}
+        by_session: dict[str, set[tuple[int, int]]] = {s: set() for s in sessions}
         counter = self._counter
         for block in blocks:
-            by_session[block.session].add(counter[block.limit.session, block.limit.quota])
+            c = counter[block.limit.session, block.limit.quota]
+            by_session[block.session].add((c, block.needed))
         keys = {tuple(sorted(counters)) for counters in by_session.values()}
         filed = (_READY,) if _READY in keys else tuple(keys)
         if len(self._known) >= 4096:
@@ -167,9 +169,9 @@ class WaitlistIndex:
         return examined
 
     def _open(self, key: _Key) -> bool:
-        """Whether every counter of ``key`` has room (or binds nobody any more)."""
+        """Whether every counter of ``key`` has the room it names (or binds nobody any more)."""
         left, released = self._engine.left, self._released
-        return all(left[c] > 0 or c in released for c in key)
+        return all(left[c] >= needed or c in released for c, needed in key)
 
     def _push_head(self, heads: list[tuple[int, int]], keys: list[_Key], i: int) -> None:
         """Put the first live entry of list ``keys[i]`` among the ``heads`` to merge, as
@@ -188,7 +190,7 @@ class WaitlistIndex:
             heapq.heappop(heap)
             self._stored -= 1
         del self._lists[key]
-        for c in key:
+        for c, _ in key:
             self._keys_with[c].discard(key)
 
     def _compact(self) -> None:
@@ -200,7 +202,7 @@ class WaitlistIndex:
         keys_with: dict[int, set[_Key]] = {}
         for key, heap in lists.items():
             heapq.heapify(heap)
-            for c in key:
+            for c, _ in key:
                 keys_with.setdefault(c, set()).add(key)
         self._lists, self._keys_with = lists, keys_with
         self._stored = self._live
