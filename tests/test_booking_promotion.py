@@ -12,6 +12,7 @@ is filed under, or filed under a counter that gained room since.
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Callable, Mapping, Sequence
 
 import pytest
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from seatalloc import Group, Policy, Problem, Quota, Reason, Request, Session, Status
-from seatalloc.booking import Entry, Event, Ledger, LedgerState
+from seatalloc.booking import Entry, Event, Ledger, LedgerError, LedgerState, waitlist_index
 from seatalloc.stores import MemoryStore
 
 SESSIONS = ("s1", "s2", "s3")
@@ -233,7 +234,7 @@ class PromotionMachine(RuleBasedStateMachine):
 
 
 TestPromotionMachine = PromotionMachine.TestCase
-TestPromotionMachine.settings = settings(max_examples=150, stateful_step_count=30, deadline=None)
+TestPromotionMachine.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)
 
 
 def test_a_replayed_ledger_files_its_waitlist_and_promotes_like_the_live_one() -> None:
@@ -315,3 +316,76 @@ def test_freed_room_asks_only_the_units_it_could_seat() -> None:
     assert asked[-1] == {"p0"}
     assert [d.request for d in ledger.withdraw("h0")] == ["h1"]
     assert asked[-1] == {"h1"}
+
+
+def outcome(ledger: Ledger, name: str, args: tuple[object, ...]) -> object:
+    """What the operation returned, or the message of the ledger error it raised."""
+    try:
+        return getattr(ledger, name)(*args)
+    except LedgerError as error:  # an offer that expired as time caught up, in both
+        return str(error)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_long_random_runs_match_the_plain_pass_and_compact_the_index(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of operations: stale entries pile up and the index is rebuilt from its filings."""
+    rng = random.Random(seed)
+    scenario = Problem(
+        [Session(s, rng.randint(2, 5)) for s in SESSIONS],
+        [Group(g) for g in GROUPS],
+        [],
+        [Quota(3, "g1"), Quota(1, None, "chair", per_session=True), Quota(4, "g2", release=900)],
+        Policy(parties="together", prefer_colleagues=seed == 2),
+    )
+    now = [0]
+    options = {"mode": "offer" if seed == 2 else "direct", "offer_window": 7}
+    indexed = Ledger.create(MemoryStore(), scenario, clock=lambda: now[0], **options)
+    plain = Ledger.create(MemoryStore(), scenario, clock=lambda: now[0], **options)
+    plain._state = PlainState(plain.setup)
+    compactions = 0
+    index = indexed._state._blocked
+    compact = index._compact
+
+    def counting() -> None:
+        nonlocal compactions
+        compactions += 1
+        compact()
+
+    index._compact = counting  # type: ignore[method-assign]
+    monkeypatch.setattr(waitlist_index, "_SLACK", 16)
+    ids = itertools.count()
+    for step in range(2500):
+        now[0] += rng.randint(0, 1)
+        live = sorted(
+            r for r, e in plain._state.entries.items()
+            if e.status in (Status.SEATED, Status.OFFERED, Status.WAITLISTED)
+        )  # fmt: skip
+        roll = rng.random()
+        operation: tuple[str, tuple[object, ...]]
+        if roll < 0.45 or not live:
+            party = f"p{next(ids)}" if rng.random() < 0.2 else None
+            unit = [
+                Request(
+                    f"r{next(ids)}", rng.choice(GROUPS), rng.choice(ROLES),
+                    sessions=rng.sample(SESSIONS, rng.randint(1, 3)), party=party,
+                )
+                for _ in range(rng.randint(2, 3) if party else 1)
+            ]  # fmt: skip
+            operation = ("submit_party", (unit,))
+        elif roll < 0.85:
+            operation = ("withdraw", (rng.choice(live),))
+        elif roll < 0.95:
+            operation = ("set_capacity", (rng.choice(SESSIONS), rng.randint(0, 6)))
+        else:
+            offered = [r for r in live if plain._state.entries[r].status is Status.OFFERED]
+            if offered:
+                operation = (rng.choice(("accept", "decline")), (rng.choice(offered),))
+            else:
+                operation = ("tick", ())
+        assert outcome(indexed, *operation) == outcome(plain, *operation), step
+    assert indexed.events() == plain.events()
+    assert index_holds(indexed._state) == []
+    assert sum(e.reason is Reason.PROMOTED for e in plain.events()) > 100
+    assert compactions > 0

@@ -33,6 +33,8 @@ _Key = tuple[tuple[int, int], ...]
 """(counter, room needed) pairs, sorted (of ints: the garbage collector stops tracking them)."""
 _READY: _Key = ()
 """The key of the units that may fit without any counter gaining room."""
+_SLACK = 1024
+"""Stale entries tolerated beyond twice the live ones before the lists are rebuilt."""
 
 
 class _Filing(NamedTuple):
@@ -90,7 +92,7 @@ class WaitlistIndex:
             heapq.heappush(heap, entry)
         self._stored += len(filed)
         self._live += len(filed)
-        if self._stored > 2 * self._live + 1024:
+        if self._stored > 2 * self._live + _SLACK:
             self._compact()
 
     def _keys(self, sessions: Sequence[str], blocks: Sequence[Shortfall]) -> tuple[_Key, ...]:
