@@ -268,7 +268,9 @@ class LedgerState:
         """Bring the derived indexes of ``unit`` (queue counts, what blocks it, offers) up to date.
 
         A waitlisted unit is filed by what blocks it once all its members are
-        unseated, and again when its members change (or with ``refile``).
+        unseated, and again when its members change (or with ``refile``); outside
+        an operation the filing is left to the next pass (a state built in bulk,
+        by a replay or a restore, files nothing until something may be promoted).
         """
         members = self.units.get(unit, ())
         order = self.waitlist.get(unit)
@@ -285,10 +287,13 @@ class LedgerState:
         seated = self.engine.seat_of
         if now is None or any(m in seated for m in members):
             blocked.drop(unit)
-        elif refile or blocked.size(unit) != len(members):
-            requests = self.members(unit)
-            sessions = self.setup.scenario.unit_acceptable(requests)
-            blocked.file(unit, now[0], len(members), sessions, self.blocks(requests, sessions))
+        elif refile or blocked.stale(unit, len(members)):
+            if self._journal is None:
+                # Outside an operation (a replay, a restore, catching up, undoing): the
+                # state is built in bulk, and the next pass files what it left.
+                blocked.defer(unit)
+            else:
+                self._file(unit)
         if not self._offering:
             return
         entries = self.entries
@@ -348,6 +353,13 @@ class LedgerState:
         for unit in journal["units"].keys() | journal["waitlist"].keys():
             self._index(unit, refile=True)
 
+    def _file(self, unit: str) -> None:
+        """File the waitlisted ``unit`` by what blocks it on the seats as they are now."""
+        requests = self.members(unit)
+        sessions = self.setup.scenario.unit_acceptable(requests)
+        blocks = self.blocks(requests, sessions)
+        self._blocked.file(unit, self.waitlist[unit], len(requests), sessions, blocks)
+
     def _remember(self, name: str, key: str) -> None:
         """Journal the value ``key`` has in table ``name`` before its first change."""
         journal = self._journal
@@ -400,13 +412,16 @@ class LedgerState:
         that gained room since the last pass, and those filed as ready, are
         given: every other one still lacks room (booking/waitlist_index.py),
         so this equals a pass over the whole waitlist at a cost that follows
-        what changed.
+        what changed. Units whose filing was left to it are filed first.
         """
 
         def journaled(unit: str) -> None:
             self._remember("units", unit)  # a rollback files it again
             examine(unit)
 
+        for unit in self._blocked.take_deferred():
+            self._remember("units", unit)
+            self._file(unit)
         for unit in self._blocked.walk(journaled):
             self._index(unit, refile=True)
 

@@ -11,7 +11,8 @@ room they name (*open* keys: one free seat opens no key of a party of three) in 
 leaving the rest of a key's units where they are once it closes again; the
 *ready* units (filed with a session where nothing blocked them: a displaced
 unit, a party that lost a member) are always walked. Whoever is examined and
-still waits is filed again, by the state, after the pass.
+still waits is filed again, by the state, after the pass. A state built in
+bulk (a replay, a restore) defers its filings to its first pass.
 
 This gives the events of a pass over the whole waitlist: seating only spends
 room, so a unit not examined lacks room in every session when its turn would
@@ -57,6 +58,8 @@ class WaitlistIndex:
         }
         """What a counter caps (as a shortfall names it) to the counter."""
         self._filed: dict[str, _Filing] = {}
+        self._deferred: dict[str, None] = {}
+        """Waitlisted units not filed yet (the state was built in bulk)."""
         self._lists: dict[_Key, list[tuple[int, int, str]]] = {}
         self._keys_with: dict[int, set[_Key]] = {}
         """Counter to the keys (with a list) that hold it."""
@@ -69,10 +72,21 @@ class WaitlistIndex:
         """Entries in all lists, stale ones included (compacted when mostly stale)."""
         self._live = 0
 
-    def size(self, unit: str) -> int | None:
-        """The member count ``unit`` was filed with, or ``None`` when not filed."""
+    def stale(self, unit: str, size: int) -> bool:
+        """Whether ``unit``, waiting with ``size`` members, is neither filed so nor deferred."""
         filing = self._filed.get(unit)
-        return None if filing is None else filing.size
+        return (filing is None or filing.size != size) and unit not in self._deferred
+
+    def defer(self, unit: str) -> None:
+        """Leave ``unit`` to be filed by the next pass (a state built in bulk files nothing)."""
+        self.drop(unit)
+        self._deferred[unit] = None
+
+    def take_deferred(self) -> list[str]:
+        """The deferred units, in the order deferred; none are deferred afterwards."""
+        units = list(self._deferred)
+        self._deferred.clear()
+        return units
 
     def file(
         self, unit: str, order: int, size: int, sessions: Sequence[str], blocks: Sequence[Shortfall]
@@ -120,6 +134,7 @@ class WaitlistIndex:
         filing = self._filed.pop(unit, None)
         if filing is not None:
             self._live -= len(filing.keys)
+        self._deferred.pop(unit, None)
 
     def gain(self, counters: Iterable[int]) -> None:
         """Note that ``counters`` gained room: their units are examined in the next pass."""
