@@ -306,7 +306,7 @@ class LedgerState:
 
     def begin(self) -> None:
         """Start journaling: everything applied from now on can be undone by :meth:`rollback`."""
-        self._journal = {name: {} for name in (*_TABLES, "released")}
+        self._journal = {name: {} for name in (*_TABLES, "released", "deferred")}
         self._saved = (self.seq, len(self.log), self.anchor, self._blocked.save())
 
     def commit(self) -> None:
@@ -350,7 +350,9 @@ class LedgerState:
         del self.log[length:]
         self._blocked.restore(gains)
         # The units examined or changed are filed again on the seats as they were.
-        for unit in journal["units"].keys() | journal["waitlist"].keys():
+        for unit in (
+            journal["units"].keys() | journal["waitlist"].keys() | journal["deferred"].keys()
+        ):
             self._index(unit, refile=True)
 
     def _file(self, unit: str) -> None:
@@ -397,7 +399,7 @@ class LedgerState:
         if seats != self._seats:
             cache = {}
             self._blocks = (self._seats, cache)
-        key = (tuple((r.group, r.role) for r in unit), tuple(sessions))
+        key = (tuple([(r.group, r.role) for r in unit]), tuple(sessions))
         blocks = cache.get(key)
         if blocks is None:
             engine = self.engine
@@ -419,8 +421,10 @@ class LedgerState:
             self._remember("units", unit)  # a rollback files it again
             examine(unit)
 
-        for unit in self._blocked.take_deferred():
-            self._remember("units", unit)
+        deferred = self._blocked.take_deferred()
+        if self._journal is not None:
+            self._journal["deferred"] = dict.fromkeys(deferred)  # a rollback defers them again
+        for unit in deferred:
             self._file(unit)
         for unit in self._blocked.walk(journaled):
             self._index(unit, refile=True)
@@ -431,7 +435,8 @@ class LedgerState:
 
     def members(self, unit: str) -> tuple[Request, ...]:
         """The active members of a unit, as requests."""
-        return tuple(self.entries[m].request for m in self.units.get(unit, ()))
+        entries = self.entries
+        return tuple([entries[m].request for m in self.units.get(unit, ())])
 
     def position(self, request_id: str) -> int:
         """The 1-based waitlist position of a waitlisted request."""
