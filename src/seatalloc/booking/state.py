@@ -302,6 +302,13 @@ class LedgerState:
         else:
             self.offered.discard(unit)
 
+    def _file(self, unit: str) -> None:
+        """File the waitlisted ``unit`` by what blocks it on the seats as they are now."""
+        requests = self.members(unit)
+        sessions = self.setup.scenario.unit_acceptable(requests)
+        blocks = self.blocks(requests, sessions)
+        self._blocked.file(unit, self.waitlist[unit], len(requests), sessions, blocks)
+
     # -- journal: undoing a failed operation -------------------------------------------
 
     def begin(self) -> None:
@@ -354,13 +361,6 @@ class LedgerState:
             journal["units"].keys() | journal["waitlist"].keys() | journal["deferred"].keys()
         ):
             self._index(unit, refile=True)
-
-    def _file(self, unit: str) -> None:
-        """File the waitlisted ``unit`` by what blocks it on the seats as they are now."""
-        requests = self.members(unit)
-        sessions = self.setup.scenario.unit_acceptable(requests)
-        blocks = self.blocks(requests, sessions)
-        self._blocked.file(unit, self.waitlist[unit], len(requests), sessions, blocks)
 
     def _remember(self, name: str, key: str) -> None:
         """Journal the value ``key`` has in table ``name`` before its first change."""
