@@ -92,9 +92,10 @@ def first_submit(events: int) -> float:
     return statistics.median(runs)
 
 
-def waitlisted_ops(sizes: tuple[int, ...]) -> dict[int, tuple[float, float, float]]:
+def waitlisted_ops(sizes: tuple[int, ...]) -> dict[int, tuple[float, float, float, float]]:
     """Per waitlist length, median seconds to withdraw a waitlisted person, withdraw a seated
-    one (a seat freed: a promotion), and submit one (waitlisted).
+    one (a seat freed: a promotion), submit one (waitlisted), and the first seated withdrawal
+    of a new ledger on the same store (its state read from the store beforehand, untimed).
 
     The ledgers are built first; then each round times every operation on every size in
     turn, so a burst of load on the shared machine falls on all sizes alike.
@@ -122,8 +123,16 @@ def waitlisted_ops(sizes: tuple[int, ...]) -> dict[int, tuple[float, float, floa
                 times.setdefault((waiting, key), []).append(time.perf_counter() - start)
                 # The seat freed went to someone waiting: a real promotion was timed.
                 assert key != "seat" or len(promoted) == 1
+    for k in range(REPEATS):
+        for waiting, (ledger, seated, _) in ledgers.items():
+            fresh = Ledger(ledger.store, clock=lambda: 0)
+            fresh.refresh()
+            start = time.perf_counter()
+            promoted = fresh.withdraw(seated[REPEATS * 3 + k])
+            times.setdefault((waiting, "new"), []).append(time.perf_counter() - start)
+            assert len(promoted) == 1
     return {
-        w: tuple(statistics.median(times[w, k]) for k in ("wait", "seat", "submit"))  # type: ignore[misc]
+        w: tuple(statistics.median(times[w, k]) for k in ("wait", "seat", "submit", "new"))  # type: ignore[misc]
         for w in sizes
     }
 
@@ -180,10 +189,11 @@ def main() -> None:
     print(f"\nin-memory ledger, by waitlist length (medians of {REPEATS * 3}, sizes in turn):")
     waits = (1000, 10000, 20000) if quick else (1000, 10000, 50000)
     ops = waitlisted_ops(waits)
-    for w, (wait, seat, submit) in ops.items():
+    for w, (wait, seat, submit, new) in ops.items():
         print(
             f"  {w:6,} waitlisted: withdraw waitlisted {wait * 1000:8.2f} ms, "
-            f"withdraw seated {seat * 1000:8.2f} ms, submit {submit * 1000:8.2f} ms"
+            f"withdraw seated {seat * 1000:8.2f} ms, submit {submit * 1000:8.2f} ms, "
+            f"a new ledger's first seated withdrawal {new * 1000:8.1f} ms"
         )
     low, high = ops[waits[0]], ops[waits[-1]]
     print(
