@@ -201,12 +201,9 @@ class Ledger:
             entry = self._entry(request_id)
             if entry.status in (Status.WITHDRAWN, Status.REJECTED):
                 return ()
-            waiting = entry.status is Status.WAITLISTED
             event = op.emit(EventKind.WITHDRAWN, request_id, note="withdrew")
-            if waiting:
-                # No seat was freed: after every operation no waitlisted unit fits, so
-                # only the withdrawer's own unit, now smaller, may fit (O(log n), no pass).
-                return self._promote(op, event.seq, f"{request_id} withdrew", (entry.unit,))
+            # Withdrawing from the waitlist frees no seat: only the withdrawer's own
+            # unit, now smaller, may come to fit, and the pass examines only that one.
             return self._promote(op, event.seq, f"{request_id} withdrew")
 
     def accept(self, request_id: str, *, at: Time | None = None) -> tuple[Decision, ...]:
@@ -608,30 +605,31 @@ class Ledger:
             if e.kind in kinds and e.request is not None and e.reason is Reason.PROMOTED
         )
 
-    def _promote(
-        self, op: _Operation, cause: int | None, why: str, only: Sequence[str] | None = None
-    ) -> tuple[Decision, ...]:
+    def _promote(self, op: _Operation, cause: int | None, why: str) -> tuple[Decision, ...]:
         """Pass through the waitlist in arrival order; seat (or offer) each unit that fits.
 
-        ``only`` limits the pass to those units (when nothing else can have come to fit).
+        The state gives only the units that may fit (those blocked by what
+        gained room); the rest could not be seated if asked.
         """
         state = self._state
         offer = self.setup.mode is PromotionMode.OFFER
         kind = EventKind.OFFERED if offer else EventKind.SEATED
         expires = op.now + self.setup.offer_window if offer else None  # type: ignore[operator]
         promoted: list[str] = []
-        units = state.waitlisted() if only is None else [u for u in only if u in state.waitlist]
-        for unit in units:
+
+        def examine(unit: str) -> None:
             members = state.members(unit)
             session = state.place(members)
             if session is None:
-                continue
+                return
             for member in members:
                 op.emit(
                     kind, member.id, session=session, reason=Reason.PROMOTED,
                     note=f"after {why}", cause=cause, expires=expires,
                 )  # fmt: skip
                 promoted.append(member.id)
+
+        state.promote(examine)
         return tuple(self._decision(m) for m in promoted)
 
     def _known(self, members: Sequence[Request]) -> bool:
@@ -674,7 +672,10 @@ class Ledger:
         ranked = problem.unit_acceptable(members)
         session = state.place(members)
         if session is None:
-            reason = Reason.NO_ROOM if ranked else Reason.NO_COMMON_SESSION
+            if ranked:
+                reason = Reason.NO_ROOM
+            else:  # as batch FCFS says it: no session at all, or none the members share
+                reason = Reason.NO_COMMON_SESSION if problem.sessions else Reason.NO_SESSION
             for member in members:
                 op.emit(EventKind.WAITLISTED, member.id, reason=reason)
             return

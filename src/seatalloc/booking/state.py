@@ -14,13 +14,14 @@ costs time in proportion to the size of the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from seatalloc.allocation import Reason, Status
 from seatalloc.booking.events import Event, EventKind, LedgerSetup, PromotionMode, Time
+from seatalloc.booking.waitlist_index import WaitlistIndex
 from seatalloc.engine import Engine, Shortfall
 from seatalloc.model import PartyRule, Request
 
@@ -154,8 +155,10 @@ class LedgerState:
         self._queue = _QueueCounts()
         self._queued: dict[str, tuple[int, int]] = {}
         """Waitlisted unit key to the (order, member count) it holds in ``_queue``."""
+        self._blocked = WaitlistIndex(self.engine)
+        """The waitlist filed by what blocks each unit (kept by ``apply``, read by ``promote``)."""
         self._journal: dict[str, dict[Any, Any]] | None = None
-        self._saved: tuple[int, Time | None, Request | None] = (0, None, None)
+        self._saved: tuple[int, Time | None, Request | None, Any] = (0, None, None, None)
         self._seats = 0
         """Counts changes to the engine's seats, capacities and quotas (keys the blocks cache)."""
         self._blocks: tuple[int, dict[Any, tuple[Shortfall, ...]]] = (0, {})
@@ -229,6 +232,7 @@ class LedgerState:
             if self._journal is not None:
                 self._journal["released"][quota.key] = True
             self._seats += 1
+            self._blocked.release(quota)
             self.engine.release(quota)
             self.released.add(quota.key)
             return
@@ -236,6 +240,8 @@ class LedgerState:
             assert event.session is not None and event.capacity is not None
             self._remember("capacities", event.session)
             self._seats += 1
+            if event.capacity > self.capacities[event.session]:
+                self._blocked.gain_session(event.session)
             self.engine.set_capacity(event.session, event.capacity)
             self.capacities[event.session] = event.capacity
             return
@@ -258,7 +264,7 @@ class LedgerState:
             assert event.session is not None
             # Live, the engine has seated the unit already; on replay it has not.
             if self.engine.seat_of.get(entry.request.id) != event.session:
-                self.engine.unseat((entry.request,))
+                self._unseat(entry.request)
                 self.engine.seat((entry.request,), event.session)
             seated = kind is EventKind.SEATED
             changes.update(
@@ -273,7 +279,7 @@ class LedgerState:
         elif kind is EventKind.ACCEPTED:
             changes.update(status=Status.SEATED, expires=None)
         elif kind is EventKind.WAITLISTED:
-            self.engine.unseat((entry.request,))
+            self._unseat(entry.request)
             changes.update(
                 status=Status.WAITLISTED, session=None, reason=event.reason, expires=None
             )
@@ -284,7 +290,7 @@ class LedgerState:
             if entry.request.party is not None:
                 self.party_unit.pop(entry.request.party, None)
         else:
-            self.engine.unseat((entry.request,))
+            self._unseat(entry.request)
             changes.update(
                 status=Status.WITHDRAWN, reason=_LEAVING[kind], session=None, expires=None
             )
@@ -315,6 +321,13 @@ class LedgerState:
         request = attrs.evolve(entry.request, attributes=attributes)
         self.entries[request.id] = attrs.evolve(entry, request=request)
 
+    def _unseat(self, request: Request) -> None:
+        """Free the request's seat, if it holds one, noting the counters that gain room."""
+        session = self.engine.seat_of.get(request.id)
+        if session is not None:
+            self._blocked.gain(self.engine.counters(request, session))
+            self.engine.unseat((request,))
+
     def _leave(self, entry: Entry) -> None:
         members = tuple(m for m in self.units.get(entry.unit, ()) if m != entry.request.id)
         if members:
@@ -323,8 +336,14 @@ class LedgerState:
             self.units.pop(entry.unit, None)
             self.waitlist.pop(entry.unit, None)
 
-    def _index(self, unit: str) -> None:
-        """Bring the derived indexes of ``unit`` (queue counts, offers) up to date."""
+    def _index(self, unit: str, refile: bool = False) -> None:
+        """Bring the derived indexes of ``unit`` (queue counts, what blocks it, offers) up to date.
+
+        A waitlisted unit is filed by what blocks it once all its members are
+        unseated, and again when its members change (or with ``refile``); outside
+        an operation the filing is left to the next pass (a state built in bulk,
+        by a replay or a restore, files nothing until something may be promoted).
+        """
         members = self.units.get(unit, ())
         order = self.waitlist.get(unit)
         held = self._queued.get(unit)
@@ -336,6 +355,17 @@ class LedgerState:
             if now is not None:
                 self._queue.set(*now)
                 self._queued[unit] = now
+        blocked = self._blocked
+        seated = self.engine.seat_of
+        if now is None or any(m in seated for m in members):
+            blocked.drop(unit)
+        elif refile or blocked.stale(unit, len(members)):
+            if self._journal is None:
+                # Outside an operation (a replay, a restore, catching up, undoing): the
+                # state is built in bulk, and the next pass files what it left.
+                blocked.defer(unit)
+            else:
+                self._file(unit)
         if not self._offering:
             return
         entries = self.entries
@@ -344,12 +374,19 @@ class LedgerState:
         else:
             self.offered.discard(unit)
 
+    def _file(self, unit: str) -> None:
+        """File the waitlisted ``unit`` by what blocks it on the seats as they are now."""
+        requests = self.members(unit)
+        sessions = self.setup.scenario.unit_acceptable(requests)
+        blocks = self.blocks(requests, sessions)
+        self._blocked.file(unit, self.waitlist[unit], len(requests), sessions, blocks)
+
     # -- journal: undoing a failed operation -------------------------------------------
 
     def begin(self) -> None:
         """Start journaling: everything applied from now on can be undone by :meth:`rollback`."""
-        self._journal = {name: {} for name in (*_TABLES, "released")}
-        self._saved = (self.seq, self.at, self.anchor)
+        self._journal = {name: {} for name in (*_TABLES, "released", "deferred")}
+        self._saved = (self.seq, self.at, self.anchor, self._blocked.save())
 
     def commit(self) -> None:
         """Keep what was applied since :meth:`begin`."""
@@ -367,7 +404,7 @@ class LedgerState:
         journal, self._journal = self._journal, None
         assert journal is not None
         self._seats += 1
-        seq, at, anchor = self._saved
+        seq, at, anchor, gains = self._saved
         engine = self.engine
         touched = [self.entries[r].request for r in journal["entries"] if r in self.entries]
         engine.unseat(touched)
@@ -391,8 +428,12 @@ class LedgerState:
             if entry is not None and entry.status in _HOLDING and entry.session is not None:
                 engine.seat((request,), entry.session)
         self.seq, self.at, self.anchor = seq, at, anchor
-        for unit in journal["units"].keys() | journal["waitlist"].keys():
-            self._index(unit)
+        self._blocked.restore(gains)
+        # The units examined or changed are filed again on the seats as they were.
+        for unit in (
+            journal["units"].keys() | journal["waitlist"].keys() | journal["deferred"].keys()
+        ):
+            self._index(unit, refile=True)
 
     def _remember(self, name: str, key: str) -> None:
         """Journal the value ``key`` has in table ``name`` before its first change."""
@@ -432,12 +473,35 @@ class LedgerState:
         if seats != self._seats:
             cache = {}
             self._blocks = (self._seats, cache)
-        key = (tuple((r.group, r.role) for r in unit), tuple(sessions))
+        key = (tuple([(r.group, r.role) for r in unit]), tuple(sessions))
         blocks = cache.get(key)
         if blocks is None:
             engine = self.engine
             blocks = cache[key] = tuple(b for s in sessions for b in engine.shortfalls(unit, s))
         return blocks
+
+    def promote(self, examine: Callable[[str], object]) -> None:
+        """Give ``examine`` each waitlisted unit that may fit now, in queue order.
+
+        ``examine`` seats (or offers) the unit through :meth:`place` and
+        ``apply``, or leaves it waiting. Only the units filed under a counter
+        that gained room since the last pass, and those filed as ready, are
+        given: every other one still lacks room (booking/waitlist_index.py),
+        so this equals a pass over the whole waitlist at a cost that follows
+        what changed. Units whose filing was left to it are filed first.
+        """
+
+        def journaled(unit: str) -> None:
+            self._remember("units", unit)  # a rollback files it again
+            examine(unit)
+
+        deferred = self._blocked.take_deferred()
+        if self._journal is not None:
+            self._journal["deferred"] = dict.fromkeys(deferred)  # a rollback defers them again
+        for unit in deferred:
+            self._file(unit)
+        for unit in self._blocked.walk(journaled):
+            self._index(unit, refile=True)
 
     def waitlisted(self) -> list[str]:
         """Waitlisted unit keys in queue order."""
@@ -445,7 +509,8 @@ class LedgerState:
 
     def members(self, unit: str) -> tuple[Request, ...]:
         """The active members of a unit, as requests."""
-        return tuple(self.entries[m].request for m in self.units.get(unit, ()))
+        entries = self.entries
+        return tuple([entries[m].request for m in self.units.get(unit, ())])
 
     def position(self, request_id: str) -> int:
         """The 1-based waitlist position of a waitlisted request."""

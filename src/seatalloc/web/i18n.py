@@ -63,6 +63,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "reason_no-room": "Alla datum du kan var fullbokade, eller din organisations platser "
         "där var tagna.",
         "reason_no-common-session": "Ni som anmäldes tillsammans har inget gemensamt datum.",
+        "reason_no-session": "Det finns inget datum att boka.",
         "reason_withdrew": "Du återkallade anmälan.",
         "reason_declined": "Du tackade nej till erbjudandet.",
         "reason_expired": "Erbjudandet gick ut.",
@@ -153,6 +154,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "reason_no-room": "Every date you can attend was full, or your organisation's places "
         "there were taken.",
         "reason_no-common-session": "The people registered together share no date.",
+        "reason_no-session": "There is no date to book.",
         "reason_withdrew": "You withdrew.",
         "reason_declined": "You declined the offer.",
         "reason_expired": "The offer expired.",
