@@ -11,18 +11,25 @@ __all__ = ["paused_gc"]
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """The block runs with the cyclic collector off (as it was before, after).
+    """The block runs with the cyclic collector off, and what it built counts as old.
 
     Bulk readers create millions of container objects that hold no cycles;
     the collector would walk all of them again and again while they are made
-    (most of a plain ``list(csv.reader(...))``'s time at a million rows).
-    Reference counting still frees everything at once; only the search for
-    cycles waits until the block ends.
+    (most of a plain ``list(csv.reader(...))``'s time at a million rows), and
+    once more right after the block. Reference counting still frees garbage
+    at once; only the search for cycles waits. Afterwards the collector runs
+    as it was, with the new objects in the oldest generation (where the
+    survivors of a bulk load belong); a process that froze objects of its
+    own (``gc.freeze``) keeps them frozen, and its new objects stay young.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            # Every tracked object to the oldest generation, without walking them.
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()

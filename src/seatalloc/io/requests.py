@@ -339,19 +339,23 @@ def _plain_columns(
         text = text.replace("\r\n", "\n")
         if "\r" in text:
             return None
-    body = text.split("\n", header_line)[-1] if text.count("\n") >= header_line else ""
-    body = body.removesuffix("\n")
+    body = text[_line_end(text, header_line) :].removesuffix("\n")
     if not body:
         return None
-    lines = body.split("\n")
+    # Each newline starts the cell after it. Every line holds ``width`` fields exactly
+    # when there are ``width`` cells per line and each row's first cell (but the first
+    # row's) starts with a newline: then no other cell holds one.
+    newlines = body.count("\n")
+    cells = body.replace("\n", delimiter + "\n").split(delimiter)
+    starts = cells[width::width]
     if (
-        set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}
-        or max(map(len, lines)) > csv.field_size_limit()
+        len(cells) != width * (newlines + 1)
+        or sum(map(str.startswith, starts, itertools.repeat("\n"))) != newlines
+        or max(map(len, cells)) > csv.field_size_limit()
     ):
         return None
-    del lines
-    cells = body.replace("\n", delimiter).split(delimiter)
-    return [cells[i::width] for i in range(width)]
+    columns = [cells[i::width] for i in range(1, width)]
+    return [[cells[0], *map(operator.itemgetter(slice(1, None)), starts)], *columns]
 
 
 def _columns(rows: list[list[str]], width: int) -> list[list[str]] | None:
