@@ -12,8 +12,9 @@ Per size it prints:
   (arrival order from one sort, first fit with counters; timed with its sort).
 - ``csv read``: ``read_request_rows`` on the file against ``csv.reader``.
 - ``build``: the problem from the rows (validation, arrival sort, columns).
-- ``memory``: bytes per request the loaded problem keeps, and the peak of
-  loading it (tracemalloc).
+- ``memory``: bytes per request the problem loaded by ``load_requests`` keeps
+  beyond the same problem without requests, and the peak of loading it
+  (tracemalloc).
 - ``cli job``: ``seatalloc allocate scenario.toml --requests requests.csv
   --format json --out a.json`` against ``plain_allocate.py`` doing the same job
   (CPU seconds and each child's own peak RSS, VmHWM read by the child before it exits).
@@ -44,7 +45,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from seatalloc import allocate
-from seatalloc.io import load_scenario
+from seatalloc.io import load_requests, load_scenario
 from seatalloc.io.requests import read_request_rows
 
 HERE = Path(__file__).resolve().parent
@@ -212,9 +213,7 @@ def measure(n: int, seed: int, repeat: int, parts: set[str], timeout: float) -> 
             gc.collect()
             tracemalloc.start()
             base = tracemalloc.get_traced_memory()[0]
-            rows = read_request_rows(requests.read_text(encoding="utf-8"), str(requests))
-            kept = problem.replace(requests=rows.requests)
-            del rows
+            kept = load_requests(requests, problem)  # what the CLI keeps of the CSV
             gc.collect()
             retained, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()

@@ -199,13 +199,14 @@ def _to_preferences(value: Iterable[str] | str | None) -> tuple[str, ...]:
     return tuple(s.strip() if isinstance(s, str) else s for s in value)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Request:
     """One person asking for a seat.
 
     ``sessions`` ranks the acceptable sessions, best first; empty means any
     session. Free ``attributes`` may hold personal data: they are left out of
-    ``repr`` and never named in errors.
+    ``repr`` and never named in errors. No weak references: a problem holds a
+    million of these, and the slot would cost each of them 8 bytes.
     """
 
     id: str
