@@ -17,6 +17,7 @@ from typing import IO, Any, Literal, overload
 
 import attrs
 
+from seatalloc._bulk import paused_gc
 from seatalloc.engine import Engine, Limit, Shortfall
 from seatalloc.model import Problem, Quota, Request
 
@@ -281,7 +282,8 @@ class _Decisions(Mapping[str, Decision]):
 
     @cached_property
     def turns(self) -> _Turns:
-        return _Turns(self._problem, self._assignments)
+        with paused_gc():  # the replay builds an engine and a list per counter, all kept
+            return _Turns(self._problem, self._assignments)
 
     @cached_property
     def _position(self) -> dict[str, int]:
@@ -640,9 +642,15 @@ class Allocation:
 
         With an ``indent`` each assignment, waitlist entry and decision is on
         a line of its own (a decision as one compact object); with ``None``
-        the whole file is one line.
+        the whole file is one line. The collector of cycles waits meanwhile (see
+        :func:`~seatalloc._bulk.paused_gc`): each record is a few short-lived
+        objects, and it would walk the problem's million live ones again and again.
         """
         _check_choice(decisions)
+        with paused_gc():
+            self._write_json(handle, indent, decisions)
+
+    def _write_json(self, handle: IO[str], indent: int | None, decisions: DecisionChoice) -> None:
         nl = "" if indent is None else "\n"
         pad = "" if indent is None else " " * indent
         inner = nl + pad * 2
