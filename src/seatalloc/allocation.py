@@ -651,8 +651,9 @@ class Allocation:
         With an ``indent`` each assignment, waitlist entry and decision is on
         a line of its own (a decision as one compact object); with ``None``
         the whole file is one line. The collector of cycles waits meanwhile (see
-        :func:`~seatalloc._bulk.paused_gc`): each record is a few short-lived
-        objects, and it would walk the problem's million live ones again and again.
+        :func:`~seatalloc._bulk.paused_gc`): the records are short-lived objects
+        without cycles, and what is built once for them (the replay of turns,
+        the rosters) is kept, so its walks would find nothing to free.
         """
         _check_choice(decisions)
         with paused_gc():

@@ -176,7 +176,7 @@ def dump_allocation(
         allocation.write_json(handle, decisions=decisions)
         handle.write("\n")
     elif format == "csv":
-        with paused_gc():  # as write_json: a few short-lived objects per record
+        with paused_gc():  # as write_json: short-lived records, no cycles
             _write_csv(allocation, handle, decisions, attributes)
     else:
         raise ValueError(f"format must be 'json' or 'csv', got {format!r}")
