@@ -12,11 +12,12 @@ Per size it prints:
   (arrival order from one sort, first fit with counters; timed with its sort).
 - ``csv read``: ``read_request_rows`` on the file against ``csv.reader``.
 - ``build``: the problem from the rows (validation, arrival sort, columns).
-- ``memory``: bytes per request the loaded problem keeps, and the peak of
-  loading it (tracemalloc).
+- ``memory``: bytes per request the problem loaded by ``load_requests`` keeps
+  beyond the same problem without requests, and the peak of loading it
+  (tracemalloc).
 - ``cli job``: ``seatalloc allocate scenario.toml --requests requests.csv
   --format json --out a.json`` against ``plain_allocate.py`` doing the same job
-  (CPU seconds and peak RSS of each child process).
+  (CPU seconds and each child's own peak RSS, VmHWM read by the child before it exits).
 - ``to_json``: its time, for the growth from one size to the next.
 
 Runs that exceed ``--timeout`` seconds are reported as such, not waited for.
@@ -44,7 +45,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from seatalloc import allocate
-from seatalloc.io import load_scenario
+from seatalloc.io import load_requests, load_scenario
 from seatalloc.io.requests import read_request_rows
 
 HERE = Path(__file__).resolve().parent
@@ -141,24 +142,48 @@ def interleaved(
     return statistics.median(ta), statistics.median(tb)
 
 
+# Runs a script or module as __main__ and then writes this process's own peak RSS (VmHWM)
+# to a file. A child's ru_maxrss would not do: Linux carries the parent's peak over the
+# fork and exec into it, so at 10^5 the bench process's heap would be what was measured.
+_OWN_PEAK = """\
+import runpy, sys
+peak_file, kind, target = sys.argv[1:4]
+sys.argv = [target, *sys.argv[4:]]
+try:
+    if kind == "module":
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        runpy.run_path(target, run_name="__main__")
+finally:
+    with open("/proc/self/status") as status, open(peak_file, "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+"""
+
+
 def child(argv: list[str], timeout: float) -> tuple[float, float] | None:
-    """CPU seconds and peak RSS (MiB) of a command, or ``None`` after ``timeout`` s."""
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            break
-        if time.monotonic() > deadline:
-            process.kill()
-            os.wait4(process.pid, 0)
-            return None
-        time.sleep(0.05)
-    if process.returncode != 0:
-        error = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{argv} failed: {error}")
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    """CPU seconds and own peak RSS (MiB) of ``python`` running ``argv``, or ``None`` after
+    ``timeout`` s. ``argv`` is ``["-m", module, ...]`` or ``[script, ...]``."""
+    kind, target, rest = (
+        ("module", argv[1], argv[2:]) if argv[0] == "-m" else ("path", argv[0], argv[1:])
+    )
+    with tempfile.NamedTemporaryFile(suffix=".peak") as peak:
+        command = [sys.executable, "-c", _OWN_PEAK, peak.name, kind, target, *rest]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                process.returncode = os.waitstatus_to_exitcode(status)
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                return None
+            time.sleep(0.05)
+        if process.returncode != 0:
+            error = process.stderr.read().decode() if process.stderr else ""
+            raise SystemExit(f"{argv} failed: {error}")
+        return usage.ru_utime + usage.ru_stime, int(Path(peak.name).read_text()) / 1024
 
 
 def measure(n: int, seed: int, repeat: int, parts: set[str], timeout: float) -> None:
@@ -188,9 +213,7 @@ def measure(n: int, seed: int, repeat: int, parts: set[str], timeout: float) -> 
             gc.collect()
             tracemalloc.start()
             base = tracemalloc.get_traced_memory()[0]
-            rows = read_request_rows(requests.read_text(encoding="utf-8"), str(requests))
-            kept = problem.replace(requests=rows.requests)
-            del rows
+            kept = load_requests(requests, problem)  # what the CLI keeps of the CSV
             gc.collect()
             retained, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
@@ -208,11 +231,11 @@ def measure(n: int, seed: int, repeat: int, parts: set[str], timeout: float) -> 
             print(f"allocate     library {lib_s:7.3f} s  tuned loop {ref_s:7.3f} s"
                   f"  ratio {lib_s / ref_s:5.2f}", flush=True)  # fmt: skip
         if "cli" in parts:
-            seatalloc = str(Path(sys.executable).with_name("seatalloc"))
-            cli = [seatalloc, "allocate", str(scenario), "--requests", str(requests),
+            # python -m seatalloc is the seatalloc command (the same main()).
+            cli = ["-m", "seatalloc", "allocate", str(scenario), "--requests", str(requests),
                    "--format", "json", "--out", str(folder / "a.json")]  # fmt: skip
-            plain = [sys.executable, str(HERE / "plain_allocate.py"), str(scenario),
-                     str(requests), str(folder / "b.json")]  # fmt: skip
+            plain = [str(HERE / "plain_allocate.py"), str(scenario), str(requests),
+                     str(folder / "b.json")]  # fmt: skip
             lib_runs, ref_runs = [], []
             for _ in range(repeat):
                 lib_runs.append(child(cli, timeout))

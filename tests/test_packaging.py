@@ -149,3 +149,17 @@ def test_the_pytest_plugin_gives_users_an_assert_fair_fixture(tmp_path: Path) ->
     )  # fmt: skip
     assert "1 failed, 1 passed" in done.stdout, done.stdout[-3000:]
     assert "fairness violations:" in done.stdout and "waste:" in done.stdout
+
+
+def test_blocks_of_a_decision_are_the_exported_block_type() -> None:
+    from seatalloc import Block, Group, Problem, Quota, Request, Session, Shortfall, allocate
+
+    problem = Problem(
+        sessions=[Session("s", 5)],
+        groups=[Group("g")],
+        quotas=[Quota(1, group="g")],
+        requests=[Request("a", "g", arrival=1), Request("b", "g", arrival=2)],
+    )
+    (block,) = allocate(problem).decisions["b"].blocks
+    assert type(block) is Block and isinstance(block, Shortfall)
+    assert list(block.holders) == ["a"]

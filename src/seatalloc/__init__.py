@@ -8,7 +8,7 @@ optimisers; demand simulation and fairness checks.
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
-from seatalloc.allocation import Allocation, Decision, Reason, Status
+from seatalloc.allocation import Allocation, Block, Decision, Reason, Status
 from seatalloc.booking import Ledger, PromotionMode
 from seatalloc.breakouts import BreakoutPlan, plan_breakouts, plan_sessions
 from seatalloc.demand import Demand, DemandModel, load_demand, sample_demand, sample_requests
@@ -52,6 +52,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "Allocation",
     "Arrival",
+    "Block",
     "BreakoutPlan",
     "Decision",
     "Demand",

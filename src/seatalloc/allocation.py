@@ -6,17 +6,18 @@ import bisect
 import enum
 import itertools
 import json
+import operator
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from io import StringIO
 from types import MappingProxyType
 from typing import IO, Any, Literal, overload
 
 import attrs
 
+from seatalloc._bulk import paused_gc
 from seatalloc.engine import Engine, Limit, Shortfall
 from seatalloc.model import Problem, Quota, Request
 
@@ -281,7 +282,8 @@ class _Decisions(Mapping[str, Decision]):
 
     @cached_property
     def turns(self) -> _Turns:
-        return _Turns(self._problem, self._assignments)
+        with paused_gc():  # the replay builds an engine and a list per counter, all kept
+            return _Turns(self._problem, self._assignments)
 
     @cached_property
     def _position(self) -> dict[str, int]:
@@ -499,22 +501,26 @@ class Allocation:
     def metrics(self) -> dict[str, Any]:
         """Seats filled, waitlist, per-group counts, groups split, role mix (plain data)."""
         problem = self.problem
-        get = _seat_getter(self.assignments)
         filled = {s: len(ids) for s, ids in self.rosters.items()}
-        requested: Counter[str] = Counter(r.group for r in problem.requests)
-        seated: Counter[str] = Counter()
-        sessions_of: dict[str, set[str]] = {}
+        # Column by column over the seated requests in arrival order (no Python per request
+        # but the first-choice test).
+        where = list(map(_seat_getter(self.assignments), map(_ID, problem.order)))
+        seated_requests = list(itertools.compress(problem.order, where))
+        sessions = list(filter(None, where))
+        groups = list(map(_GROUP, seated_requests))
+        requested = Counter(map(_GROUP, problem.requests))
+        seated = Counter(groups)
+        split = sorted(
+            g
+            for g, n in Counter(g for g, _ in set(zip(groups, sessions, strict=True))).items()
+            if n > 1
+        )
         role_mix: dict[str, Counter[str]] = {s: Counter() for s in problem.session_ids}
-        first_choice = 0
-        for request in problem.order:
-            session = get(request.id)
-            if session is None:
-                continue
-            seated[request.group] += 1
-            sessions_of.setdefault(request.group, set()).add(session)
-            role_mix[session][request.role] += 1
-            first_choice += not request.sessions or request.sessions[0] == session
-        split = sorted(g for g, sessions in sessions_of.items() if len(sessions) > 1)
+        for (session, role), n in Counter(
+            zip(sessions, map(_ROLE, seated_requests), strict=True)
+        ).items():
+            role_mix[session][role] = n
+        first_choice = sum(map(_first_choice, map(_SESSIONS, seated_requests), sessions))
         capacity = sum(s.capacity for s in problem.sessions)
         total = sum(filled.values())
         return {
@@ -629,9 +635,13 @@ class Allocation:
 
     def to_json(self, indent: int | None = 2, decisions: DecisionChoice = "all") -> str:
         """The allocation as JSON text (see docs/formats.md and :meth:`write_json`)."""
-        out = StringIO()
-        self.write_json(out, indent=indent, decisions=decisions)
-        return out.getvalue()
+        # Pieces joined once: a StringIO would hold the text as 4 bytes a character and
+        # copy it as it grows (at a million requests, half a gigabyte of text).
+        pieces: list[str] = []
+        _check_choice(decisions)
+        with paused_gc():
+            self._write_json(pieces.append, indent, decisions)
+        return "".join(pieces)
 
     def write_json(
         self, handle: IO[str], indent: int | None = 2, decisions: DecisionChoice = "all"
@@ -640,15 +650,24 @@ class Allocation:
 
         With an ``indent`` each assignment, waitlist entry and decision is on
         a line of its own (a decision as one compact object); with ``None``
-        the whole file is one line.
+        the whole file is one line. The collector of cycles waits meanwhile (see
+        :func:`~seatalloc._bulk.paused_gc`): the records are short-lived objects
+        without cycles, and what is built once for them (the replay of turns,
+        the rosters) is kept, so its walks would find nothing to free.
         """
         _check_choice(decisions)
+        with paused_gc():
+            self._write_json(handle.write, indent, decisions)
+
+    def _write_json(
+        self, sink: Callable[[str], object], indent: int | None, decisions: DecisionChoice
+    ) -> None:
         nl = "" if indent is None else "\n"
         pad = "" if indent is None else " " * indent
         inner = nl + pad * 2
         dump = _dumper()
         quote = _quote
-        write = _Chunks(handle)
+        write = _Chunks(sink)
         write("{" + nl + pad + '"method": ' + dump(self.method) + ",")
         get = _seat_getter(self.assignments)
         write(nl + pad + '"assignments": {')
@@ -684,6 +703,14 @@ class Allocation:
         write.flush()
 
 
+_ID, _GROUP, _ROLE, _SESSIONS = map(operator.attrgetter, ("id", "group", "role", "sessions"))
+
+
+def _first_choice(ranking: tuple[str, ...], session: str) -> bool:
+    """Whether ``session`` is the first of ``ranking`` (any session is, for an empty one)."""
+    return not ranking or ranking[0] == session
+
+
 def _check_choice(decisions: object) -> None:
     if decisions not in DECISIONS:
         raise ValueError(f"decisions must be one of {', '.join(DECISIONS)}; got {decisions!r}")
@@ -699,10 +726,10 @@ def _dumper() -> Callable[[Any], str]:
 
 
 class _Chunks:
-    """Buffered writes: many small strings go to the handle in large pieces."""
+    """Buffered writes: many small strings go to ``sink`` in large pieces."""
 
-    def __init__(self, handle: IO[str], size: int = 1 << 16) -> None:
-        self._handle, self._size = handle, size
+    def __init__(self, sink: Callable[[str], object], size: int = 1 << 16) -> None:
+        self._sink, self._size = sink, size
         self._parts: list[str] = []
         self._length = 0
 
@@ -713,6 +740,6 @@ class _Chunks:
             self.flush()
 
     def flush(self) -> None:
-        self._handle.write("".join(self._parts))
+        self._sink("".join(self._parts))
         self._parts.clear()
         self._length = 0

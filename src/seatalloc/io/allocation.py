@@ -17,6 +17,7 @@ from datetime import datetime
 from io import StringIO
 from typing import IO, Any, Literal
 
+from seatalloc._bulk import paused_gc
 from seatalloc.allocation import Allocation, DecisionChoice
 from seatalloc.errors import FieldError, InputError, ProblemError, Where
 from seatalloc.io._files import atomic_writer, read_text
@@ -175,19 +176,28 @@ def dump_allocation(
         allocation.write_json(handle, decisions=decisions)
         handle.write("\n")
     elif format == "csv":
-        records = allocation.iter_records(attributes, decisions)
-        first = next(records, None)
-        fields: Sequence[str] = (
-            list(first) if first is not None else _csv_fields(decisions, attributes)
-        )
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(fields)
-        if first is not None:
-            writer.writerows(
-                [_cell(v) for v in record.values()] for record in itertools.chain([first], records)
-            )
+        with paused_gc():  # as write_json: short-lived records, no cycles
+            _write_csv(allocation, handle, decisions, attributes)
     else:
         raise ValueError(f"format must be 'json' or 'csv', got {format!r}")
+
+
+def _write_csv(
+    allocation: Allocation,
+    handle: IO[str],
+    decisions: DecisionChoice,
+    attributes: Sequence[str],
+) -> None:
+    """One CSV row per request in arrival order, a header first (see :meth:`Allocation.records`)."""
+    records = allocation.iter_records(attributes, decisions)
+    first = next(records, None)
+    fields: Sequence[str] = list(first) if first is not None else _csv_fields(decisions, attributes)
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(fields)
+    if first is not None:
+        writer.writerows(
+            [_cell(v) for v in record.values()] for record in itertools.chain([first], records)
+        )
 
 
 def _csv_fields(decisions: DecisionChoice, attributes: Sequence[str]) -> list[str]:

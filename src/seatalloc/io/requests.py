@@ -10,17 +10,21 @@ by physical line and column; free attributes never appear in a message.
 
 from __future__ import annotations
 
+import collections
 import csv
+import itertools
 import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from io import StringIO
+from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
 import attrs
 
+from seatalloc._bulk import paused_gc
 from seatalloc.errors import FieldError, InputError, ProblemError, Where
 from seatalloc.io._files import read_text
 from seatalloc.model import Arrival, Problem, Request, has_control
@@ -73,6 +77,9 @@ class RequestRows:
 
 
 _EXCEL_SEP = re.compile(r"sep=(.)\r?\n?")
+_END_MARK = "\x1e"
+"""Appended as a last line to the text csv.reader reads: it comes back as a row of its own
+exactly when no quote is left open (an open quote reads it into its cell)."""
 
 
 _FORMATS = (
@@ -85,7 +92,7 @@ _FORMATS = (
 def delimiter(text: str) -> str:
     """The CSV delimiter: the one an Excel ``sep=X`` first line names, else whichever of
     ``,``, ``;`` and tab the header line holds most of (``,`` on a tie)."""
-    header = text.split("\n", 1)[0]
+    header = _first_line(text)
     if (sep := _EXCEL_SEP.fullmatch(header + "\n")) is not None:
         return sep.group(1)
     counts = {d: header.count(d) for d in (",", ";", "\t")}
@@ -95,9 +102,14 @@ def delimiter(text: str) -> str:
 def _csv_reader(text: str) -> Any:
     """A csv.reader over ``text`` with its delimiter, past an Excel ``sep=X`` line if any."""
     reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter(text))
-    if _EXCEL_SEP.fullmatch(text.split("\n", 1)[0] + "\n"):
+    if _EXCEL_SEP.fullmatch(_first_line(text) + "\n"):
         next(reader)
     return reader
+
+
+def _first_line(text: str) -> str:
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
 
 
 # What an ISO 8601 date-time must look like here: a calendar date, a time of day, at most
@@ -159,9 +171,26 @@ def header_errors(
     return errors
 
 
-def read_request_rows(text: str, source: str = "<requests>") -> RequestRows:
-    """Parse every row, collecting each bad one; no check against a problem yet."""
-    reader = _csv_reader(text)
+def read_request_rows(
+    text: str,
+    source: str = "<requests>",
+    *,
+    session_ids: Iterable[str] = (),
+    group_ids: Iterable[str] = (),
+) -> RequestRows:
+    """Parse every row, collecting each bad one; no check against a problem yet.
+
+    Cells equal to one of ``session_ids`` or ``group_ids`` (the problem's)
+    share that string, so a loaded problem keeps each id once.
+    """
+    with paused_gc():  # a million rows are a few million new objects, none in a cycle
+        return _read(text, source, (session_ids, group_ids))
+
+
+def _read(text: str, source: str, known: tuple[Iterable[str], Iterable[str]]) -> RequestRows:
+    plain = '"' not in text and "\0" not in text  # then no cell spans lines
+    # Without quotes the header is on the first two lines (after an Excel sep= line).
+    reader = _csv_reader(text[: _line_end(text, 2)] if plain else text)
     try:
         header = [name.strip() for name in next(reader, [])]
     except csv.Error as error:
@@ -172,17 +201,37 @@ def read_request_rows(text: str, source: str = "<requests>") -> RequestRows:
     if errors:
         raise ProblemError(errors)
     header_line = reader.line_num
-    rows = _rows(reader, source)
-    if text.count('"') % 2:
-        raise InputError(
-            f"{source}, line {_last_row_line(text)}: a quote opened on this line is never closed,"
-            ' so every later line would be read into one cell; close it with " or remove it'
-        )
-    one_line_each = reader.line_num - len(rows) == header_line
-    fast = _read_fast(header, rows, source, header_line + 1) if one_line_each else None
-    if fast is not None:
-        return fast
+    columns = _plain_columns(text, header_line, reader.dialect.delimiter, len(header))
+    if columns is None:
+        # Not the parity of '"' count: a quote inside a cell (5" screen) opens nothing.
+        end = ("" if text.endswith(("\n", "\r")) else "\n") + _END_MARK + "\n"
+        reader = _csv_reader(text + end)
+        next(reader)
+        rows = _rows(reader, source)
+        if rows[-1:] != [[_END_MARK]]:
+            raise InputError(
+                f"{source}, line {_last_row_line(text)}: a quote opened on this line is never"
+                ' closed, so every later line would be read into one cell; close it with " or'
+                " remove it"
+            )
+        rows.pop()
+        one_line_each = reader.line_num - 1 - len(rows) == header_line
+        columns = _columns(rows, len(header)) if one_line_each else None
+    if columns is not None:
+        fast = _read_fast(header, columns, source, header_line + 1, known)
+        if fast is not None:
+            return fast
     return requests_from_rows(header, _numbered(text), source, errors)
+
+
+def _line_end(text: str, lines: int) -> int:
+    """Where the first ``lines`` lines of ``text`` end (after their newline)."""
+    end = 0
+    for _ in range(lines):
+        end = text.find("\n", end) + 1
+        if end == 0:
+            return len(text)
+    return end
 
 
 def _numbered(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -273,79 +322,173 @@ class _ByRow(Mapping[str, _V]):
         return len(self._ids)
 
 
-def _read_fast(
-    header: list[str], rows: list[list[str]], source: str, first_line: int
-) -> RequestRows | None:
-    """The rows read column by column, or ``None`` when any row needs a closer look.
+def _plain_columns(
+    text: str, header_line: int, delimiter: str, width: int
+) -> list[list[str]] | None:
+    """The cells after the header, column by column, when CSV reading is plain splitting.
 
-    Each check is set-based over a whole column; when one fails the caller
-    reads row by row, which names every error. Both accept exactly the same
-    rows, so the fast path changes no outcome, only the time and memory.
+    Text without quotes, NUL or carriage returns other than in CRLF line ends,
+    every line holding ``width`` fields, none longer than the csv module's
+    field limit: then csv.reader's rows are exactly the lines split at the
+    delimiter, and one ``split`` of the whole text makes every cell. ``None``
+    otherwise: the caller reads the text with csv.reader.
     """
-    width = len(header)
+    if '"' in text or "\0" in text:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    body = text[_line_end(text, header_line) :].removesuffix("\n")
+    if not body:
+        return None
+    # Each newline starts the cell after it. Every line holds ``width`` fields exactly
+    # when there are ``width`` cells per line and each row's first cell (but the first
+    # row's) starts with a newline: then no other cell holds one.
+    newlines = body.count("\n")
+    cells = body.replace("\n", delimiter + "\n").split(delimiter)
+    starts = cells[width::width]
+    if (
+        len(cells) != width * (newlines + 1)
+        or sum(map(str.startswith, starts, itertools.repeat("\n"))) != newlines
+        or max(map(len, cells)) > csv.field_size_limit()
+    ):
+        return None
+    columns = [cells[i::width] for i in range(1, width)]
+    return [[cells[0], *map(operator.itemgetter(slice(1, None)), starts)], *columns]
+
+
+def _columns(rows: list[list[str]], width: int) -> list[list[str]] | None:
+    """The rows as columns, or ``None`` when some row has not ``width`` fields."""
     if not rows or set(map(len, rows)) != {width}:
         return None
     # itemgetter per column: zip(*rows) over a million rows is slower than the CSV parse.
-    columns = {name: list(map(operator.itemgetter(i), rows)) for i, name in enumerate(header)}
-    strip = str.strip
-    ids = list(map(strip, columns["id"]))
-    if "" in ids or len(set(ids)) != len(ids):
+    return [list(map(operator.itemgetter(i), rows)) for i in range(width)]
+
+
+def _read_fast(
+    header: list[str],
+    columns: list[list[str]],
+    source: str,
+    first_line: int,
+    known: tuple[Iterable[str], Iterable[str]],
+) -> RequestRows | None:
+    """The rows (one line each from ``first_line`` on) read column by column, or ``None``
+    when any row needs a closer look.
+
+    Each check is set-based over a whole column, with no Python code per
+    row, and equal values share one object; when a check fails the caller
+    reads row by row, which names every error. Both accept exactly the same
+    rows (``tests/test_requests_csv.py`` checks it), so the fast path changes
+    no outcome, only the time and memory.
+    """
+    column = dict(zip(header, columns, strict=True))
+    ids = list(map(str.strip, column["id"]))
+    distinct_ids = set(ids)
+    if "" in distinct_ids or len(distinct_ids) != len(ids):
         return None
-    shared: dict[str, str] = {}  # equal cells share one string
-    groups = list(
-        map(shared.setdefault, map(strip, columns["group"]), map(strip, columns["group"]))
-    )
-    roles = list(map(shared.setdefault, map(strip, columns["role"]), map(strip, columns["role"])))
-    if "" in shared and "" in groups:
+    del distinct_ids
+    # Equal values share one string: one table for session ids (the most looked up, so
+    # kept small), one for the other columns.
+    session_ids = {name: name for name in known[0]}
+    shared = {name: name for name in known[1]}
+    groups = _shared(column["group"], shared)
+    if "" in groups:
         return None
-    arrival_cells = list(map(strip, columns["arrival"]))
+    roles = _shared(column["role"], shared)
+    arrival_cells = list(map(str.strip, column["arrival"]))
     arrivals = _arrivals(arrival_cells)
-    if arrivals is None:
+    sessions = _rankings(column["sessions"], session_ids)
+    if arrivals is None or sessions is None:
         return None
-    rankings: dict[str, tuple[str, ...]] = {}
-    for cell in set(columns["sessions"]):
-        value = cell.strip()
-        ranking = tuple(_shared(shared, list(map(strip, value.split("|"))))) if value else ()
-        if "" in ranking or len(set(ranking)) != len(ranking):
-            return None
-        rankings[cell] = ranking
-    sessions = list(map(rankings.__getitem__, columns["sessions"]))
-    if "party" in columns:
-        cells = set(columns["party"])
-        party_of = {c: (shared.setdefault(c.strip(), c.strip()) or None) for c in cells}
-        parties: Sequence[str | None] = list(map(party_of.__getitem__, columns["party"]))
+    if "party" in column:
+        party_of = {
+            c: (shared.setdefault(c.strip(), c.strip()) or None) for c in set(column["party"])
+        }
+        parties: Sequence[str | None] = list(map(party_of.__getitem__, column["party"]))
     else:
         parties = [None] * len(ids)
-    names = set(shared) | set(ids)
-    if any(map(has_control, names)):
+    if any(map(has_control, ("".join(ids), "".join(shared), "".join(session_ids)))):
         return None
-    extra = [name for name in header if name not in _KNOWN]
     requests = Request.unchecked_many(ids, groups, roles, arrivals, sessions, parties)
+    extra = [name for name in header if name not in _KNOWN]
     if extra:
-        values = zip(*(columns[name] for name in extra), strict=True)
-        requests = [
-            attrs.evolve(r, attributes=dict(zip(extra, v, strict=True))) if any(v) else r
-            for r, v in zip(requests, values, strict=True)
-        ]
+        _set_attributes(requests, extra, [column[name] for name in extra])
     lines = _ByRow(ids, range(first_line, first_line + len(ids)))
     return RequestRows(source, tuple(requests), (), lines, _ByRow(ids, arrival_cells))
 
 
-def _shared(shared: dict[str, str], texts: list[str]) -> list[str]:
-    """``texts`` with equal strings replaced by one shared copy (kept in ``shared``)."""
-    return list(map(shared.setdefault, texts, texts))
+def _shared(cells: list[str], shared: dict[str, str]) -> list[str]:
+    """Each cell trimmed, equal values as one string (kept in ``shared``)."""
+    values = list(map(str.strip, cells))
+    return list(map(shared.setdefault, values, values))
+
+
+def _rankings(cells: list[str], shared: dict[str, str]) -> list[tuple[str, ...]] | None:
+    """Each sessions cell as its ranking (equal rankings share one tuple, equal ids one
+    string); ``None`` when one has an empty item or repeats a session.
+
+    The items of all cells are split in one pass and cut back into one tuple
+    per cell by the cell's item count: no Python code runs per cell.
+    """
+    values = list(map(str.strip, cells))
+    items = list(map(str.strip, "|".join(values).split("|")))
+    if items.count("") != values.count(""):  # more empty items than empty cells
+        return None
+    each = map(shared.setdefault, items, items)
+    counts = map((1).__add__, map(str.count, values, itertools.repeat("|")))
+    rankings = list(map(tuple, map(itertools.islice, itertools.repeat(each), counts)))
+    if any(map(operator.ne, map(len, map(set, rankings)), map(len, rankings))):
+        return None
+    shared_ranking: dict[tuple[str, ...], tuple[str, ...]] = {("",): ()}  # empty: any session
+    return list(map(shared_ranking.setdefault, rankings, rankings))
+
+
+def _set_attributes(requests: list[Request], names: list[str], columns: list[list[str]]) -> None:
+    """Give each request its free cells as attributes (as the row-by-row reading does)."""
+    cells = map(zip, itertools.repeat(names), zip(*columns, strict=True))
+    attributes = map(MappingProxyType, map(dict, cells))
+    set_attributes = Request.__dict__["attributes"].__set__
+    collections.deque(map(set_attributes, requests, attributes), maxlen=0)
 
 
 def _arrivals(cells: list[str]) -> list[Arrival] | None:
-    """Every cell as an integer, or every cell as a date-time; ``None`` otherwise."""
+    """Every cell as an integer, or every cell as a date-time (equal ones share one object);
+    ``None`` otherwise."""
+    parsed: list[Arrival]
     if all(map(_INTEGER.fullmatch, cells)):
-        return list(map(int, cells))
-    if not all(map(_DATETIME.fullmatch, cells)):
+        parsed = list(map(int, cells))
+    elif _all_datetimes(cells):
+        try:
+            parsed = list(map(datetime.fromisoformat, cells))
+        except ValueError:
+            return None
+    else:
         return None
-    try:
-        return list(map(datetime.fromisoformat, cells))
-    except ValueError:
-        return None
+    shared: dict[Arrival, Arrival] = {}
+    return list(map(shared.setdefault, parsed, parsed))
+
+
+def _all_datetimes(cells: list[str]) -> bool:
+    """Whether every cell has the form :data:`_DATETIME` accepts.
+
+    A column an export wrote in one layout is checked by character position
+    instead of cell by cell: when every cell is as long as the first, has its
+    separators where the first has them and ASCII digits where it has digits,
+    each matches the pattern exactly as the first does.
+    """
+    first = cells[0]
+    width = len(first)
+    if _DATETIME.fullmatch(first) and set(map(len, cells)) == {width}:
+        text = "".join(cells)
+        digits = "".join(text[i::width] for i, c in enumerate(first) if c.isdigit())
+        if (
+            digits.isascii()
+            and digits.isdigit()
+            and all(set(text[i::width]) == {c} for i, c in enumerate(first) if not c.isdigit())
+        ):
+            return True
+    return all(map(_DATETIME.fullmatch, cells))
 
 
 def _request(
@@ -435,7 +578,8 @@ def build_checked(build: Callable[[], Problem], readers: Sequence[Located]) -> P
 
 def parse_requests(text: str, problem: Problem, source: str = "<requests>") -> Problem:
     """``problem`` with the requests in CSV text, checked row by row and against the problem."""
-    rows = read_request_rows(text, source)
+    groups = (g.id for g in problem.groups)
+    rows = read_request_rows(text, source, session_ids=problem.session_ids, group_ids=groups)
     return build_checked(lambda: problem.replace(requests=rows.requests), [rows])
 
 

@@ -337,7 +337,7 @@ def parse_scenario(
     if requests_file is None and tables.requests is not None:
         requests_file = Path(base if base is not None else Path(source).parent) / tables.requests
     if requests_file is not None:
-        rows = _request_rows(requests_file)
+        rows = _request_rows(requests_file, tables)
         readers.append(rows)
         requests = rows.requests
     # Stand-ins for sessions and groups whose tables had errors, so the cross
@@ -350,14 +350,20 @@ def parse_scenario(
     )
 
 
-def _request_rows(path: str | os.PathLike[str]) -> RequestRows:
-    """The rows of a requests file: a spreadsheet (.xlsx, .ods) or CSV text."""
+def _request_rows(path: str | os.PathLike[str], tables: ScenarioTables) -> RequestRows:
+    """The rows of a requests file: a spreadsheet (.xlsx, .ods) or CSV text (sharing the
+    scenario's session and group id strings)."""
     if Path(path).suffix.lower() in SPREADSHEET_SUFFIXES:
         # Imported here: spreadsheets need the optional 'excel' extra.
         from seatalloc.io.excel import read_sheet_request_rows
 
         return read_sheet_request_rows(path)
-    return read_request_rows(read_text(path), str(path))
+    return read_request_rows(
+        read_text(path),
+        str(path),
+        session_ids=[s.id for s in tables.sessions],
+        group_ids=[g.id for g in tables.groups],
+    )
 
 
 def load_scenario(
