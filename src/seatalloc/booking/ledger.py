@@ -19,7 +19,6 @@ Rules (docs/booking.md states them in full):
 from __future__ import annotations
 
 import functools
-import gc
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -29,6 +28,7 @@ from typing import Any, ClassVar, TypeVar
 
 import attrs
 
+from seatalloc._bulk import paused_gc
 from seatalloc.allocation import Allocation, Decision, Reason, Status
 from seatalloc.booking.events import (
     ConflictError,
@@ -444,7 +444,7 @@ class Ledger:
         state (what a new process needs to decide, not the log's history).
         """
         if not self._restored:
-            with _collector_paused():
+            with paused_gc():
                 self._state = LedgerState.restore(self.setup, self.store.materialised())
             self._restored = True
         for event in self.store.events(after=self._state.seq):
@@ -749,22 +749,6 @@ class Ledger:
             request.id, entry.status, entry.reason, session=entry.session, rank=rank,
             note=entry.note,
         )  # fmt: skip
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a state of many objects is read and built.
-
-    Entries hold no reference cycles; meanwhile the collector would only walk
-    the growing heap again and again (a third of a large ledger's first read).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _differences(replayed: LedgerState, state: LedgerState, name: str) -> list[str]:
