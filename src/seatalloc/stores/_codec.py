@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ __all__ = [
     "load_event",
     "load_setup",
     "load_time",
+    "side_writes",
 ]
 
 
@@ -77,6 +78,28 @@ def _unrequest(data: dict[str, Any], attributes: str | None) -> Request:
 def dump_attributes(request: Request) -> str | None:
     """The request's free attributes as JSON text, or ``None`` when it has none."""
     return json.dumps(dict(request.attributes), sort_keys=True) if request.attributes else None
+
+
+def side_writes(events: Iterable[Event]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """What the events change beside the log, in order: the one rule the SQL stores share.
+
+    ``("forget", (id,))`` deletes a request's free attributes (erased, or
+    corrected to none), ``("keep", (id, body))`` stores them, ``("capacity",
+    (session, capacity))`` and ``("release", (quota,))`` update the state tables.
+    """
+    for event in events:
+        if event.kind is EventKind.ERASED:
+            yield "forget", (event.request,)
+        elif event.kind is EventKind.CAPACITY_CHANGED:
+            yield "capacity", (event.session, event.capacity)
+        elif event.kind is EventKind.RELEASED:
+            yield "release", (event.quota,)
+        elif event.payload is not None:
+            body = dump_attributes(event.payload)
+            if body is None:
+                yield "forget", (event.request,)
+            else:
+                yield "keep", (event.request, body)
 
 
 def dump_setup(setup: LedgerSetup) -> str:

@@ -35,7 +35,6 @@ from seatalloc.booking.events import (
 )
 from seatalloc.booking.state import Entry, LedgerState, Materialised
 from seatalloc.stores._codec import (
-    dump_attributes,
     dump_entry,
     dump_event,
     dump_setup,
@@ -44,6 +43,7 @@ from seatalloc.stores._codec import (
     load_event,
     load_setup,
     load_time,
+    side_writes,
 )
 from seatalloc.stores.sqlite import MIGRATES_FROM, SCHEMA_VERSION
 
@@ -101,6 +101,14 @@ _CAPACITY = (
     "INSERT INTO seatalloc_capacities VALUES (%s, %s) ON CONFLICT (session) "
     "DO UPDATE SET capacity = excluded.capacity"
 )
+_SIDE = {
+    "forget": "DELETE FROM seatalloc_attributes WHERE request = %s",
+    "keep": "INSERT INTO seatalloc_attributes VALUES (%s, %s) ON CONFLICT (request) "
+    "DO UPDATE SET body = excluded.body",
+    "release": "INSERT INTO seatalloc_released VALUES (%s) ON CONFLICT DO NOTHING",
+    "capacity": _CAPACITY,
+}
+"""The statement of each side write (:func:`side_writes`)."""
 
 
 class PostgresStore:
@@ -313,28 +321,10 @@ class PostgresStore:
                         row,
                     )
                     last = cursor.fetchone()[0]
-            for event in events:
-                body = None if event.payload is None else dump_attributes(event.payload)
-                if event.kind is EventKind.ERASED:
-                    self._erased = True
-                if event.kind is EventKind.ERASED or (event.payload is not None and body is None):
-                    cursor.execute(
-                        "DELETE FROM seatalloc_attributes WHERE request = %s", (event.request,)
-                    )
-                elif body is not None:
-                    cursor.execute(
-                        "INSERT INTO seatalloc_attributes VALUES (%s, %s) ON CONFLICT (request) "
-                        "DO UPDATE SET body = excluded.body",
-                        (event.request, body),
-                    )
-                elif event.kind is EventKind.CAPACITY_CHANGED:
-                    cursor.execute(_CAPACITY, (event.session, event.capacity))
-                elif event.kind is EventKind.RELEASED:
-                    cursor.execute(
-                        "INSERT INTO seatalloc_released VALUES (%s) ON CONFLICT DO NOTHING",
-                        (event.quota,),
-                    )
+            for write, values in side_writes(events):
+                cursor.execute(_SIDE[write], values)
             cursor.executemany(_ENTRY, [(*dump_entry(e), last) for e in entries.values()])
+        self._erased = self._erased or any(e.kind is EventKind.ERASED for e in events)
 
     def statuses(self) -> dict[str, tuple[str, str | None]]:
         """Request id to its current (status, session), as the requests table holds them."""

@@ -44,7 +44,6 @@ from seatalloc.booking.events import (
 )
 from seatalloc.booking.state import Entry, LedgerState, Materialised
 from seatalloc.stores._codec import (
-    dump_attributes,
     dump_entry,
     dump_event,
     dump_setup,
@@ -53,6 +52,7 @@ from seatalloc.stores._codec import (
     load_event,
     load_setup,
     load_time,
+    side_writes,
 )
 
 __all__ = ["MIGRATES_FROM", "SCHEMA_VERSION", "SQLiteStore"]
@@ -112,6 +112,14 @@ _CAPACITY = (
     "INSERT INTO capacities VALUES (?, ?) ON CONFLICT (session) "
     "DO UPDATE SET capacity = excluded.capacity"
 )
+_SIDE = {
+    "forget": "DELETE FROM attributes WHERE request = ?",
+    "keep": "INSERT INTO attributes VALUES (?, ?) ON CONFLICT (request) "
+    "DO UPDATE SET body = excluded.body",
+    "release": "INSERT INTO released VALUES (?) ON CONFLICT DO NOTHING",
+    "capacity": _CAPACITY,
+}
+"""The statement of each side write (:func:`side_writes`)."""
 
 
 class _Missing:
@@ -367,24 +375,9 @@ class SQLiteStore:
                     "INSERT INTO events (kind, at, request, body) VALUES (?, ?, ?, ?)", row
                 )
                 last = cursor.lastrowid or 0
-        for event in events:
-            if event.kind is EventKind.ERASED:
-                db.execute("DELETE FROM attributes WHERE request = ?", (event.request,))
-                self._erased = True
-            elif event.kind is EventKind.CAPACITY_CHANGED:
-                db.execute(_CAPACITY, (event.session, event.capacity))
-            elif event.kind is EventKind.RELEASED:
-                db.execute("INSERT INTO released VALUES (?) ON CONFLICT DO NOTHING", (event.quota,))
-            elif event.payload is not None:
-                body = dump_attributes(event.payload)
-                if body is None:
-                    db.execute("DELETE FROM attributes WHERE request = ?", (event.request,))
-                else:
-                    db.execute(
-                        "INSERT INTO attributes VALUES (?, ?) ON CONFLICT (request) "
-                        "DO UPDATE SET body = excluded.body",
-                        (event.request, body),
-                    )
+        for write, values in side_writes(events):
+            db.execute(_SIDE[write], values)
+        self._erased = self._erased or any(e.kind is EventKind.ERASED for e in events)
         db.executemany(_ENTRY, [(*dump_entry(e), last) for e in entries.values()])
 
     def statuses(self) -> dict[str, tuple[str, str | None]]:
