@@ -12,21 +12,12 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rosters import workshop
 
 from seatalloc.breakouts import InfeasibleError, Participant, Roster, Rules, plan_breakouts
 from seatalloc.budget import Budget, Progress
 from seatalloc.cli import main
 from seatalloc.errors import FieldError
-
-
-def workshop() -> Roster:
-    """28 people, 10 organisations of 4,4,3,3,3,3,2,2,2,2, five roles of 6,6,6,5,5."""
-    people, k = [], 0
-    for g, size in enumerate((4, 4, 3, 3, 3, 3, 2, 2, 2, 2)):
-        for _ in range(size):
-            people.append(Participant(f"p{k:02d}", f"org{g}", f"r{k % 5}"))
-            k += 1
-    return Roster(people)
 
 
 def anonymous(n: int) -> Roster:

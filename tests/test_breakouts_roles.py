@@ -12,20 +12,11 @@ from collections import Counter
 from math import ceil, floor
 
 import pytest
+from rosters import workshop
 
 from seatalloc.breakouts import Participant, Roster, Rules, plan_breakouts
 from seatalloc.breakouts._instance import compile_instance
 from seatalloc.breakouts.quality import assess
-
-
-def workshop() -> Roster:
-    """28 people, 10 organisations of 4,4,3,3,3,3,2,2,2,2, five roles of 6,6,6,5,5."""
-    people, k = [], 0
-    for g, size in enumerate((4, 4, 3, 3, 3, 3, 2, 2, 2, 2)):
-        for _ in range(size):
-            people.append(Participant(f"p{k:02d}", f"org{g}", f"r{k % 5}"))
-            k += 1
-    return Roster(people)
 
 
 def deviations(roster: Roster, rounds) -> list[list[int]]:  # type: ignore[no-untyped-def]
