@@ -312,3 +312,28 @@ def test_mip_optimum_is_exact_on_large_objective_values(seed: int) -> None:
         assert outcome.status == "optimal" and outcome.values is not None
         found[name] = value.value(outcome.values)
     assert found["highs"] == found["scip"] == found["cp-sat"]
+
+
+@given(
+    st.dictionaries(st.integers(0, 5), st.integers(-4, 4), min_size=1),
+    st.dictionaries(st.integers(0, 5), st.integers(-4, 4)),
+    st.integers(-10, 10),
+    st.booleans(),
+    st.lists(st.integers(0, 2), min_size=6, max_size=6),
+)
+def test_a_steered_objective_maps_back_to_the_level(
+    level: dict[int, int], pinned: dict[int, int], constant: int, maximize: bool, x: list[int]
+) -> None:
+    """Where the pinned level has its value, the goal's value maps back to the level's: there the
+    goal is an affine function of the level, so its optimum and bound are the level's."""
+    from seatalloc.optimize._solvers import Expr
+    from seatalloc.optimize.sessions import _Pinned, _steered, _unsteered
+
+    expr, upper = Expr(level, constant), [2] * 6
+    pin = _Pinned(Expr(pinned), Expr(pinned).value(x))
+    goal, weight = _steered(expr, maximize, pin, upper)
+    assert weight > sum(abs(c) * 2 for c in level.values())
+    assert _unsteered(goal.value(x), expr, maximize, pin, weight) == expr.value(x)
+    plain, none = _steered(expr, maximize, None, upper)
+    assert none == 0
+    assert _unsteered(plain.value(x), expr, maximize, None, 0) == expr.value(x)

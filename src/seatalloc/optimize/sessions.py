@@ -703,6 +703,14 @@ def _steered(
     return Expr(terms), weight
 
 
+def _unsteered(
+    goal: float, expr: Expr, maximize: bool, pinned: _Pinned | None, weight: int
+) -> float:
+    """The level's value (or bound) where :func:`_steered`'s objective is ``goal``."""
+    share = weight * pinned.value if pinned is not None else 0
+    return (goal - share) * (-1 if maximize else 1) + expr.constant
+
+
 def _level(
     plan: _Plan,
     backend: Backend,
@@ -751,9 +759,7 @@ def _level(
                     status = outcome.status
                 bound = outcome.bound
                 if bound is not None:
-                    # The goal's bound, less the pinned level's exact share, for this level.
-                    share = weight * steer.value if steer is not None else 0
-                    bound = (bound - share) * (-1 if maximize else 1) + expr.constant
+                    bound = _unsteered(bound, expr, maximize, steer, weight)
         except OutOfTime:
             pass
     if status != "optimal" and maximize and first:
