@@ -16,6 +16,7 @@ and, in brackets, process CPU seconds (less disturbed by other load on the
 machine); the ratio is against batch FCFS on the same problems in this
 process. Usage: python benchmarks/bench_optimize_sessions.py [--seeds N]
 [--large-seeds N] [--backends cp-sat,highs,scip] [--scale-only] [--limit S]
+[--per-level LIMIT] (each level's end on the cohesive 10,000 and 50 %-"any" cases)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 import attrs
 
 from seatalloc import Group, Problem, Quota, Request, Session, allocate
+from seatalloc.budget import Progress
 from seatalloc.optimize import optimize_sessions
 
 
@@ -162,6 +164,21 @@ def _scale(limit: float) -> None:
     _limited("cohesive 30,000", scaled(30_000, cohesion=1.0), limit)
 
 
+def _per_level(limit: float) -> None:
+    """The hard cases once with a long limit: the wall time at which each level ended."""
+    for name, problem in (
+        ("cohesive 10,000", scaled(10_000, cohesion=1.0)),
+        ("50 % any, 3,000", scaled(3000, any_share=0.5)),
+    ):
+        print(f"\n{name}, time limit {limit:g} s")
+
+        def show(p: Progress) -> None:
+            bound = "" if p.bound is None else f", bound {p.bound:g}"
+            print(f"  {p.elapsed:7.1f} s  {p.phase}: {p.best}{bound} ({p.detail})", flush=True)
+
+        optimize_sessions(problem, time_limit=limit, progress=show)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
@@ -169,9 +186,15 @@ def main() -> None:
     parser.add_argument("--backends", default="auto,cp-sat,highs,scip")
     parser.add_argument("--scale-only", action="store_true", help="run (c) only")
     parser.add_argument("--limit", type=float, default=20.0, help="time limit in (c)")
+    parser.add_argument(
+        "--per-level", type=float, metavar="LIMIT", help="only: each level's end on the hard cases"
+    )
     args = parser.parse_args()
     backends = args.backends.split(",")
     optimize_sessions(workshop(0))  # warm up imports
+    if args.per_level is not None:
+        _per_level(args.per_level)
+        return
     if args.scale_only:
         _scale(args.limit)
         return
