@@ -281,7 +281,6 @@ class _Decisions(Mapping[str, Decision]):
         self._problem, self._waitlist = problem, waitlist
         self._get = _seat_getter(assignments)
         self._assignments = assignments
-
         self._last: tuple[Decision | None, tuple[str, ...]] = (None, ())
 
     @cached_property
@@ -629,7 +628,7 @@ class Allocation:
                     "status": (Status.WAITLISTED if session is None else Status.SEATED).value,
                     "session": session,
                     "rank": None if session is None else rank(request, session),
-                    "position": position or None,
+                    "position": (position or None) if session is None else None,
                 }
                 if decisions != "none":
                     record["reason"] = record["explanation"] = None
