@@ -314,6 +314,7 @@ def test_acceptable_rank_and_unit_acceptable() -> None:
     assert problem.acceptable(r3) == ("b", "a", "c")
     assert problem.rank(r1, "a") == 2
     assert problem.rank(r3, "a") is None
+    assert problem.rank(r1, "b") is None  # not ranked: an allocation made elsewhere seats it
     assert problem.unit_acceptable((r1, r2, r3)) == ("a",)
     assert problem.unit_acceptable((r3, r1)) == ("a", "c")
     assert problem.unit_of("r2") == (r1, r2, r3)

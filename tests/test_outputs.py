@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from seatalloc import (
+    Allocation,
     Group,
     Problem,
     Quota,
@@ -73,6 +74,33 @@ def test_a_written_file_reads_back_whatever_decisions_it_holds(tmp_path: Path) -
         path = tmp_path / f"{decisions}.json"
         write_allocation(allocation, path, decisions=decisions)  # type: ignore[arg-type]
         assert load_allocation(path, allocation.problem) == allocation
+
+
+def test_positions_and_metrics_follow_a_hand_made_allocation() -> None:
+    # Not FCFS's: the waitlist runs against arrival order and r2 sits in a session it did not
+    # rank; positions, rosters and metrics must follow the allocation as given.
+    made = problem()
+    order = [r.id for r in made.order]
+    seats: dict[str, str | None] = dict.fromkeys(order)
+    seats.update(r1="s1", r2="s2", r4="s2", r5="s2")
+    waitlist = [r for r in reversed(order) if seats[r] is None]
+    allocation = Allocation(made, seats, waitlist, method="file")
+    data = json.loads(allocation.to_json())
+    records = {r["id"]: r for r in allocation.records(decisions="none")}
+    for position, request_id in enumerate(waitlist, start=1):
+        assert data["decisions"][request_id]["position"] == position
+        assert records[request_id]["position"] == position
+    assert all(records[r]["position"] is None for r in ("r1", "r2", "r4", "r5"))
+    assert dict(allocation.rosters) == {"s1": ("r1",), "s2": ("r2", "r4", "r5")}
+    metrics = data["metrics"]
+    assert metrics["groups"] == {
+        "a": {"requested": 8, "seated": 4},
+        "b": {"requested": 4, "seated": 0},
+    }
+    assert metrics["role_mix"] == {"s1": {"x": 1}, "s2": {"x": 3}}
+    assert metrics["split_groups"] == ["a"]
+    assert metrics["first_choice"] == 1  # r1 in s1; r5 ranks s2 second, r2 and r4 not at all
+    assert data["decisions"]["r2"]["reason"] == "not-requested"
 
 
 def test_records_with_chosen_attributes() -> None:

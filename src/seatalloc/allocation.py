@@ -208,7 +208,9 @@ class _Turns:
     are the engine's (its seats are never used here).
     """
 
-    def __init__(self, problem: Problem, assignments: Mapping[str, str | None]) -> None:
+    def __init__(
+        self, problem: Problem, assignments: Mapping[str, str | None], seats: Sequence[str | None]
+    ) -> None:
         self.engine = engine = Engine(problem)
         self.cap = list(engine.left)
         self.holders: list[list[str]] = [[] for _ in self.cap]
@@ -223,7 +225,7 @@ class _Turns:
         spends = self.spends
         for turn, unit in units_with_turns(problem):
             for request in unit:
-                session = get(request.id)
+                session = seats[turn] if len(unit) == 1 else get(request.id)
                 if session is None or session not in sessions:
                     continue
                 for c in spends(request, session):
@@ -279,11 +281,34 @@ class _Decisions(Mapping[str, Decision]):
         self._problem, self._waitlist = problem, waitlist
         self._get = _seat_getter(assignments)
         self._assignments = assignments
+        self._last: tuple[Decision | None, tuple[str, ...]] = (None, ())
 
     @cached_property
     def turns(self) -> _Turns:
         with paused_gc():  # the replay builds an engine and a list per counter, all kept
-            return _Turns(self._problem, self._assignments)
+            return _Turns(self._problem, self._assignments, self.seats)
+
+    @cached_property
+    def seats(self) -> list[str | None]:
+        """Each row's session (``None``: unseated), in arrival order.
+
+        One look-up per request, once: every later pass over the requests
+        (assignments, decisions, metrics) reads this list in order instead of
+        a million-entry mapping at random, which at a million requests is
+        most of what a pass costs.
+        """
+        return list(map(self._get, self._problem.columns.ids))
+
+    @cached_property
+    def positions(self) -> Sequence[int]:
+        """Each row's waitlist position (0: not waitlisted), in arrival order."""
+        ids, seats = self._problem.columns.ids, self.seats
+        unseated = list(itertools.compress(ids, map(operator.not_, seats)))
+        if unseated == list(self._waitlist):
+            # The unseated in arrival order (FCFS's waitlist): positions count them.
+            counts = itertools.accumulate(map(operator.not_, seats))
+            return array("q", map(operator.mul, counts, map(operator.not_, seats)))
+        return array("q", map(self._position.get, ids, itertools.repeat(0)))
 
     @cached_property
     def _position(self) -> dict[str, int]:
@@ -292,7 +317,9 @@ class _Decisions(Mapping[str, Decision]):
     def __getitem__(self, request_id: str) -> Decision:
         problem = self._problem
         unit = problem.unit_of(request_id)  # KeyError for an unknown id
-        return self._decide(unit, problem.request_by_id[request_id], self._turn_of(unit[0]))
+        request = problem.request_by_id[request_id]
+        turn, position = self._turn_of(unit[0]), self._position.get(request_id)
+        return self._decide(unit, request, turn, self._get(request_id), position)
 
     def __iter__(self) -> Iterator[str]:
         return (r.id for r in self._problem.order)
@@ -307,12 +334,26 @@ class _Decisions(Mapping[str, Decision]):
         """Every decision, in arrival order of the requests (no search for turns)."""
         parties = self._problem.parties
         party_turn: dict[str, int] = {}
-        for turn, request in enumerate(self._problem.order):
+        decide = self._decide
+        rows = zip(self._problem.order, self.seats, self.positions, strict=True)
+        for row, (request, session, position) in enumerate(rows):
             if request.party is None or request.party not in parties:
-                yield self._decide((request,), request, turn)
+                yield decide((request,), request, row, session, position or None)
             else:
-                unit = parties[request.party]
-                yield self._decide(unit, request, party_turn.setdefault(request.party, turn))
+                unit, turn = parties[request.party], party_turn.setdefault(request.party, row)
+                yield decide(unit, request, turn, session, position or None)
+
+    def acceptable(self, decision: Decision) -> tuple[str, ...]:
+        """The sessions the unit of ``decision``'s request accepts, best first.
+
+        The last waitlisted decision built remembers them: its sentence asks
+        right after, and need not look its request up among a million.
+        """
+        last, ranked = self._last
+        if decision is last:
+            return ranked
+        problem = self._problem
+        return problem.unit_acceptable(problem.unit_of(decision.request))
 
     def _turn_of(self, first: Request) -> int:
         order, key = self._problem.order, self._problem.policy.order_key
@@ -322,21 +363,28 @@ class _Decisions(Mapping[str, Decision]):
         # Only if the stored order were not by order_key: search it plainly.
         return next(i for i, r in enumerate(order) if r is first)
 
-    def _decide(self, unit: Sequence[Request], request: Request, turn: int) -> Decision:
-        """One request's decision, from its unit's ``turn``."""
+    def _decide(
+        self,
+        unit: Sequence[Request],
+        request: Request,
+        turn: int,
+        session: str | None,
+        position: int | None,
+    ) -> Decision:
+        """One request's decision, from its unit's ``turn``, its seat and waitlist position."""
         problem, get = self._problem, self._get
-        session = get(request.id)
         ranked = problem.unit_acceptable(unit)
         if session is None:
-            position = self._position.get(request.id)
             if not ranked:
                 reason = Reason.NO_COMMON_SESSION if problem.sessions else Reason.NO_SESSION
                 return Decision(request.id, Status.WAITLISTED, reason, position=position)
             turns = self.turns
             blocks = tuple(b for s in ranked for b in turns.blocks(unit, s, turn))
-            return Decision(
+            decision = Decision(
                 request.id, Status.WAITLISTED, Reason.NO_ROOM, position=position, blocks=blocks
             )
+            self._last = (decision, ranked)
+            return decision
         if session not in ranked:
             return Decision(request.id, Status.SEATED, Reason.NOT_REQUESTED, session=session)
         rank = problem.rank(request, session)
@@ -479,47 +527,51 @@ class Allocation:
         order = self.problem.order
         if which == "none":
             return itertools.repeat(None, len(order))
-        get = _seat_getter(self.assignments)
         if self.explainer is None and which == "all":
             return self._described.in_order()
         decisions = self.decisions
         if which == "all":
             return (decisions[r.id] for r in order)
-        return (None if get(r.id) is not None else decisions[r.id] for r in order)
+        seats = self._described.seats
+        return (
+            None if s is not None else decisions[r.id] for r, s in zip(order, seats, strict=True)
+        )
 
     @cached_property
     def rosters(self) -> Mapping[str, tuple[str, ...]]:
         """Session id to its seated request ids, in arrival order."""
         rosters: dict[str, list[str]] = {s: [] for s in self.problem.session_ids}
-        get = _seat_getter(self.assignments)
-        for request in self.problem.order:
-            session = get(request.id)
+        for request_id, session in zip(
+            self.problem.columns.ids, self._described.seats, strict=True
+        ):
             if session is not None:
-                rosters.setdefault(session, []).append(request.id)
+                rosters.setdefault(session, []).append(request_id)
         return MappingProxyType({s: tuple(ids) for s, ids in rosters.items()})
 
     def metrics(self) -> dict[str, Any]:
         """Seats filled, waitlist, per-group counts, groups split, role mix (plain data)."""
         problem = self.problem
         filled = {s: len(ids) for s, ids in self.rosters.items()}
-        # Column by column over the seated requests in arrival order (no Python per request
-        # but the first-choice test).
-        where = list(map(_seat_getter(self.assignments), map(_ID, problem.order)))
-        seated_requests = list(itertools.compress(problem.order, where))
+        # Column by column over the seated rows in arrival order (no Python per request but
+        # the first-choice test): kinds (group, role) from the compiled columns.
+        columns = problem.columns
+        where = self._described.seats
         sessions = list(filter(None, where))
-        groups = list(map(_GROUP, seated_requests))
-        requested = Counter(map(_GROUP, problem.requests))
-        seated = Counter(groups)
+        seated_kinds = list(itertools.compress(columns.kind, where))
+        requested = _by_group(columns.kinds, Counter(columns.kind))
+        seated = _by_group(columns.kinds, Counter(seated_kinds))
+        kind_sessions = set(zip(seated_kinds, sessions, strict=True))
         split = sorted(
             g
-            for g, n in Counter(g for g, _ in set(zip(groups, sessions, strict=True))).items()
+            for g, n in Counter(
+                g for g, _ in {(columns.kinds[k][0], s) for k, s in kind_sessions}
+            ).items()
             if n > 1
         )
         role_mix: dict[str, Counter[str]] = {s: Counter() for s in problem.session_ids}
-        for (session, role), n in Counter(
-            zip(sessions, map(_ROLE, seated_requests), strict=True)
-        ).items():
-            role_mix[session][role] = n
+        for (kind, session), n in Counter(zip(seated_kinds, sessions, strict=True)).items():
+            role_mix[session][columns.kinds[kind][1]] += n
+        seated_requests = itertools.compress(problem.order, where)
         first_choice = sum(map(_first_choice, map(_SESSIONS, seated_requests), sessions))
         capacity = sum(s.capacity for s in problem.sessions)
         total = sum(filled.values())
@@ -560,12 +612,14 @@ class Allocation:
         _check_choice(decisions)
         from seatalloc.explain import sentence
 
-        get = _seat_getter(self.assignments)
         rank = self.problem.rank
-        position = self._described._position
-        for request, decision in zip(self.problem.order, self._in_order(decisions), strict=True):
+        described = self._described
+        rows = zip(
+            self.problem.order, described.seats, described.positions, self._in_order(decisions),
+            strict=True,
+        )  # fmt: skip
+        for request, session, position, decision in rows:
             if decision is None:
-                session = get(request.id)
                 record: dict[str, Any] = {
                     "id": request.id,
                     "group": request.group,
@@ -574,7 +628,7 @@ class Allocation:
                     "status": (Status.WAITLISTED if session is None else Status.SEATED).value,
                     "session": session,
                     "rank": None if session is None else rank(request, session),
-                    "position": position.get(request.id) if session is None else None,
+                    "position": (position or None) if session is None else None,
                 }
                 if decisions != "none":
                     record["reason"] = record["explanation"] = None
@@ -669,13 +723,16 @@ class Allocation:
         quote = _quote
         write = _Chunks(sink)
         write("{" + nl + pad + '"method": ' + dump(self.method) + ",")
-        get = _seat_getter(self.assignments)
         write(nl + pad + '"assignments": {')
         first = True
-        for request in self.problem.order:
-            session = get(request.id)
-            where = "null" if session is None else quote(session)
-            write(("" if first else ", ") + inner + quote(request.id) + ": " + where)
+        # Session ids quoted once each; ids from the compiled columns (no Request touched).
+        quoted: dict[str | None, str] = {s: quote(s) for s in self.problem.session_ids}
+        quoted[None] = "null"
+        for request_id, session in zip(
+            self.problem.columns.ids, self._described.seats, strict=True
+        ):
+            where = quoted.get(session) or quote(str(session))  # or a session not the problem's
+            write(("" if first else ", ") + inner + quote(request_id) + ": " + where)
             first = False
         write(("" if first else nl + pad) + "},")
         write(nl + pad + '"waitlist": [')
@@ -703,7 +760,15 @@ class Allocation:
         write.flush()
 
 
-_ID, _GROUP, _ROLE, _SESSIONS = map(operator.attrgetter, ("id", "group", "role", "sessions"))
+_SESSIONS = operator.attrgetter("sessions")
+
+
+def _by_group(kinds: Sequence[tuple[str, str]], counts: Counter[int]) -> Counter[str]:
+    """Counts by kind (an index in ``kinds``) summed by the kinds' groups."""
+    total: Counter[str] = Counter()
+    for kind, n in counts.items():
+        total[kinds[kind][0]] += n
+    return total
 
 
 def _first_choice(ranking: tuple[str, ...], session: str) -> bool:

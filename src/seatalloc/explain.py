@@ -151,9 +151,7 @@ def _had_room(allocation: Allocation, decision: Decision) -> str:
     """``, although 4-5 November had room at its turn``: only in allocations not FCFS's."""
     problem = allocation.problem
     blocked = {b.session for b in decision.blocks}
-    free = [
-        s for s in problem.unit_acceptable(problem.unit_of(decision.request)) if s not in blocked
-    ]
+    free = [s for s in allocation._described.acceptable(decision) if s not in blocked]
     if not free:
         return ""
     names = [problem.session_by_id[s].name for s in free]

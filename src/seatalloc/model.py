@@ -556,8 +556,9 @@ class Problem:
         return tuple(s for s in first if s in common)
 
     def rank(self, request: Request, session: str) -> int | None:
-        """1 for the first choice; ``None`` when the request accepts any session."""
-        if not request.sessions:
+        """1 for the first choice; ``None`` when the request accepts any session, or does not
+        rank ``session`` (an allocation made elsewhere may seat it there)."""
+        if session not in request.sessions:
             return None
         return request.sessions.index(session) + 1
 
