@@ -192,6 +192,26 @@ def units_with_turns(problem: Problem) -> Iterator[tuple[int, tuple[Request, ...
                 yield turn, members
 
 
+def _rows_by_turn(problem: Problem) -> Iterable[tuple[int, int]]:
+    """Each row (arrival position) with its turn (see :func:`units_with_turns`), in turn
+    order: a party's members follow its first one, whose turn they share."""
+    parties = problem.parties
+    if not parties:
+        return ((row, row) for row in range(len(problem.order)))
+    rows: dict[str, list[int]] = {}
+    for row, request in enumerate(problem.order):
+        if request.party is not None and request.party in parties:
+            rows.setdefault(request.party, []).append(row)
+    ordered = []
+    for row, request in enumerate(problem.order):
+        members = rows.get(request.party) if request.party is not None else None
+        if members is None:
+            ordered.append((row, row))
+        elif members[0] == row:
+            ordered.extend((member, row) for member in members)
+    return ordered
+
+
 def _seat_getter(assignments: Mapping[str, str | None]) -> Callable[[str], str | None]:
     """A fast ``get`` for an assignment mapping (a :class:`Seating` holds only the seated)."""
     if isinstance(assignments, Seating):
@@ -218,21 +238,24 @@ class _Turns:
         self.first_colleague: dict[tuple[str, str], int] = {}
         """(group, session) to the first turn a request of the group sat there
         (kept only under ``prefer_colleagues``, the one rule that asks)."""
-        get = _seat_getter(assignments)
-        sessions = problem.session_by_id
         holders, turns, first = self.holders, self.turns, self.first_colleague
         colleagues = problem.policy.prefer_colleagues
-        spends = self.spends
-        for turn, unit in units_with_turns(problem):
-            for request in unit:
-                session = seats[turn] if len(unit) == 1 else get(request.id)
-                if session is None or session not in sessions:
-                    continue
-                for c in spends(request, session):
-                    holders[c].append(request.id)
-                    turns[c].append(turn)
-                if colleagues:
-                    first.setdefault((request.group, session), turn)
+        columns = problem.columns
+        ids, kind, kinds = columns.ids, columns.kind, columns.kinds
+        index = {s: i for i, s in enumerate(problem.session_ids)}
+        spends = engine.kind_counters
+        # Rows in arrival order, by their codes: no look-up by id or by (group,
+        # role) per row, which at a million rows grows faster than the rows.
+        for row, turn in _rows_by_turn(problem):
+            session = seats[row]
+            s = None if session is None else index.get(session)
+            if s is None:
+                continue
+            for c in spends(kind[row], s):
+                holders[c].append(ids[row])
+                turns[c].append(turn)
+            if colleagues:
+                first.setdefault((kinds[kind[row]][0], problem.session_ids[s]), turn)
         self._counter_of: dict[tuple[str | None, Quota | None], int] | None = None
         self._limits: dict[int, Limit] = {}
 

@@ -136,11 +136,16 @@ class Engine:
 
     def counters(self, request: Request, session: str) -> tuple[int, ...]:
         """The counters that seating ``request`` in ``session`` spends one of."""
-        code = self._kind(request.group, request.role)
-        s = self._session_counter[session]
-        first = self._first[code]
-        totals = (first, *self._more[code]) if first != _NO_COUNTER else self._more[code]
-        return (s, *totals, *(by_session[s] for by_session in self._per[code]))
+        return self.kind_counters(
+            self._kind(request.group, request.role), self._session_counter[session]
+        )
+
+    def kind_counters(self, kind: int, session: int) -> tuple[int, ...]:
+        """:meth:`counters` by codes: a request of kind ``problem.columns.kinds[kind]``
+        in session ``problem.session_ids[session]`` (for a pass over the columns)."""
+        first = self._first[kind]
+        totals = (first, *self._more[kind]) if first != _NO_COUNTER else self._more[kind]
+        return (session, *totals, *(by_session[session] for by_session in self._per[kind]))
 
     def candidates(self, unit: Sequence[Request]) -> tuple[str, ...]:
         """Sessions to try, in order: by rank, those with seated colleagues first if asked."""
