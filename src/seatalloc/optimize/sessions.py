@@ -687,8 +687,8 @@ def _steered(
     solution's order, only the LP relaxation's, so the solver's cuts also
     tighten ``together``. Measured (docs/optimize-sessions.md): on the
     cohesive 10,000 case ``ranks`` went from unproven after 120 s (nothing
-    better than its hint, 3,047) to proven (2,641) in 180 s; on the
-    3,000-request default demand it took 1.1 s instead of 0.6. The weight
+    better than its hint, 3,047) to proven (2,641) in 180 s; on six
+    3,000-request problems the median call stayed within noise. The weight
     exceeds the level's whole range, so the order of the two would hold even
     unpinned. Returns the objective (minimised, the level's constant left
     out) and the weight, which maps its bound back to the level.
