@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import multiprocessing
+import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -85,10 +86,13 @@ def test_wall_limit_holds_with_a_large_work_budget() -> None:
     assert plan.stopped == "time limit" and plan.status != "optimal"
 
 
-def _busy(seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        pass
+def _busy(seconds: float) -> subprocess.Popen[bytes]:
+    """A process that keeps a core busy for ``seconds`` (a fresh interpreter: no fork of
+    this threaded test process)."""
+    loop = (
+        f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass"
+    )
+    return subprocess.Popen([sys.executable, "-c", loop])
 
 
 def test_same_seed_same_plan_under_cpu_load() -> None:
@@ -96,15 +100,13 @@ def test_same_seed_same_plan_under_cpu_load() -> None:
     rules = Rules(colleagues=("together", "apart", "apart"), mixing="fewest-repeats")
     budget = Budget(time_limit=60, work=0.3, seed=5)
     idle = plan_breakouts(workshop(), 7, 3, rules, method="heuristic", budget=budget)
-    hogs = [multiprocessing.Process(target=_busy, args=(30,)) for _ in range(2)]
-    for hog in hogs:
-        hog.start()
+    hogs = [_busy(30) for _ in range(2)]
     try:
         loaded = plan_breakouts(workshop(), 7, 3, rules, method="heuristic", budget=budget)
     finally:
         for hog in hogs:
             hog.terminate()
-            hog.join()
+            hog.wait()
     assert idle.stopped == loaded.stopped != "time limit"
     assert loaded.rounds == idle.rounds
 
@@ -115,15 +117,13 @@ def test_classic_constructions_same_plan_under_cpu_load() -> None:
     rules = Rules(mixing="never-twice", balance_roles=False)
     cases = [(8, 4, 10, 3), (5, 3, 7, 3)]
     idle = [plan_breakouts(anonymous(t * k), t, r, rules, seed=s) for t, k, r, s in cases]
-    hogs = [multiprocessing.Process(target=_busy, args=(30,)) for _ in range(2)]
-    for hog in hogs:
-        hog.start()
+    hogs = [_busy(30) for _ in range(2)]
     try:
         loaded = [plan_breakouts(anonymous(t * k), t, r, rules, seed=s) for t, k, r, s in cases]
     finally:
         for hog in hogs:
             hog.terminate()
-            hog.join()
+            hog.wait()
     for before, after in zip(idle, loaded, strict=True):
         assert before.status == after.status == "optimal"
         assert after.rounds == before.rounds

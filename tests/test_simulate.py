@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -35,7 +36,7 @@ def test_chunking_does_not_change_records(reference: list[dict[str, Any]]) -> No
 def test_process_pool_gives_identical_records_and_is_not_shut_down(
     reference: list[dict[str, Any]],
 ) -> None:
-    with ProcessPoolExecutor(2) as pool:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
         pooled = simulate(
             PROBLEM, runs=RUNS, seed=42, policies=("fcfs", "colleagues"), executor=pool, chunk=4
         )

@@ -80,7 +80,7 @@ def worker(path: str, index: int, locking: bool) -> None:
 
 def run_load(path: str, *, locking: bool) -> set[str]:
     Ledger.create(open_store(path, create=True), workshop(), clock=lambda: 0)
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
     processes = [
         context.Process(target=worker, args=(str(path), i, locking)) for i in range(WORKERS)
     ]
