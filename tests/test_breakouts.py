@@ -103,7 +103,7 @@ def check(roster, tables, rules, plan, rounds):
 
 def test_workshop_seven_tables_meets_every_rule_and_is_proven() -> None:
     rules = Rules(colleagues=("together", "apart"), mixing="never-twice")
-    plan = plan_breakouts(workshop(), 7, 2, rules, time_limit=5)
+    plan = plan_breakouts(workshop(), 7, 2, rules, time_limit=60, work=1.25)
     value = check(workshop(), 7, rules, plan, 2)
     assert value == (0, 0, -42, 1, 0)
     assert plan.status == "optimal" and plan.not_met == ()
