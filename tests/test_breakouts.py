@@ -118,7 +118,7 @@ def test_workshop_four_tables_explains_what_cannot_hold() -> None:
     with pytest.raises(InfeasibleError, match="table of 7 in round 2 must take at most one"):
         plan_breakouts(workshop(), 4, 2, rules)
     soft = Rules(colleagues=("together", "apart"))
-    plan = plan_breakouts(workshop(), 4, 2, soft, method="heuristic", time_limit=2)
+    plan = plan_breakouts(workshop(), 4, 2, soft, method="heuristic", time_limit=60, work=0.5)
     value = check(workshop(), 4, soft, plan, 2)
     assert value[3:] == (2, 12), "12 repeats is the pigeonhole minimum"
     rules_not_met = {item.rule for item in plan.not_met}
@@ -251,7 +251,7 @@ def test_four_tables_of_seven_colleague_optimum_is_33_and_proven() -> None:
     each); every other board keeps at most 3 together (3 pairs): 4*6 + 3*3 = 33 of 42."""
     roster = workshop()
     rules = Rules(colleagues=("together", "apart"))
-    plan = plan_breakouts(roster, 4, 2, rules, method="heuristic", time_limit=5)
+    plan = plan_breakouts(roster, 4, 2, rules, method="heuristic", time_limit=60, work=1.25)
     value = check(roster, 4, rules, plan, 2)
     assert value == (0, 0, -33, 2, 12)
     assert plan.status == "optimal" and tuple(plan.bound) == value
