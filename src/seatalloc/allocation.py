@@ -180,21 +180,13 @@ class _Prefix(Sequence[str]):
         return repr(list(self))
 
 
-def units_with_turns(problem: Problem) -> Iterator[tuple[int, tuple[Request, ...]]]:
-    """Each unit with its *turn*: the arrival position of its first member, in turn order."""
-    parties = problem.parties
-    for turn, request in enumerate(problem.order):
-        if request.party is None or request.party not in parties:
-            yield turn, (request,)
-        else:
-            members = parties[request.party]
-            if members[0] is request:
-                yield turn, members
-
-
 def _rows_by_turn(problem: Problem) -> Iterable[tuple[int, int]]:
-    """Each row (arrival position) with its turn (see :func:`units_with_turns`), in turn
-    order: a party's members follow its first one, whose turn they share."""
+    """Each row (arrival position) with its *turn*, in turn order.
+
+    A unit's turn is the arrival position of its first member: a single
+    request's is its own row; a party's members follow its first one and
+    share its turn.
+    """
     parties = problem.parties
     if not parties:
         return ((row, row) for row in range(len(problem.order)))
