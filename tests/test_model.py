@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import pytest
 
 from seatalloc import (
@@ -17,6 +19,7 @@ from seatalloc import (
     ProblemError,
     Quota,
     Request,
+    Requests,
     Session,
     TieBreak,
 )
@@ -243,6 +246,61 @@ def test_wrong_object_type_in_a_list() -> None:
     with pytest.raises(ProblemError) as caught:
         Problem([Session("a", 1)], [Group("g")], ["r1"])  # type: ignore[list-item]
     assert str(caught.value) == "1 error:\n  request 0: field 'type' must be a Request, got 'str'"
+
+
+def test_a_request_subclass_is_refused_not_cut_down() -> None:
+    class Tagged(Request):
+        pass
+
+    with pytest.raises(ProblemError) as caught:
+        Problem([Session("a", 1)], [Group("g")], [Tagged("r1", "g")])
+    assert (
+        str(caught.value) == "1 error:\n  request 0: field 'type' must be a Request, got 'Tagged'"
+    )
+
+
+def test_requests_read_back_equal_to_the_ones_given() -> None:
+    given = [
+        Request("r2", "g", "boss", 2, ("b", "a"), attributes={"name": "Ada"}),
+        Request("r1", "g", "", 1, ("a",), party="p"),
+        Request("r3", "h", "", 1, (), party="p2"),
+    ]
+    problem = Problem([Session("a", 1), Session("b", 1)], [Group("g"), Group("h")], given)
+    ordered = [given[1], given[2], given[0]]
+    assert list(problem.requests) == ordered
+    assert [problem.requests[i] for i in range(3)] == ordered
+    assert problem.requests == tuple(ordered)
+    assert problem.requests[1:] == tuple(ordered[1:])
+    assert isinstance(problem.requests[1:], Requests)
+    assert problem.requests[2].attributes == {"name": "Ada"}
+    assert problem.request_by_id["r3"] == given[2]
+    assert "r4" not in problem.request_by_id
+    assert list(problem.request_by_id) == ["r1", "r3", "r2"]
+    copy = pickle.loads(pickle.dumps(problem))
+    assert copy == problem
+    assert hash(copy) == hash(problem)
+    assert copy.requests[2].attributes == {"name": "Ada"}
+    other = problem.replace(requests=[*ordered[:2], attrs.evolve(ordered[2], role="x")])
+    assert other != problem
+
+
+def test_requests_beyond_one_chunk_iterate_as_they_index() -> None:
+    given = [Request(f"r{i:05d}", "g", arrival=i % 7, sessions=("a",)) for i in range(10_000)]
+    problem = Problem([Session("a", 1)], [Group("g")], given)
+    requests = problem.requests
+    assert list(requests) == [requests[i] for i in range(len(requests))]
+    assert sorted(requests, key=problem.policy.order_key) == list(requests)
+
+
+@pytest.mark.parametrize("tie_break", ["id", "seeded"])
+def test_arrival_order_of_the_columns_is_order_key(tie_break: str) -> None:
+    rng = random.Random(3)
+    given = [
+        Request(f"r{rng.randrange(10**6)}-{i}", "g", arrival=rng.randrange(5)) for i in range(300)
+    ]
+    policy = Policy(tie_break=tie_break, seed=11)
+    rows = policy.arrival_order(Requests.of(given))
+    assert [given[i] for i in rows] == sorted(given, key=policy.order_key)
 
 
 def test_policy_values_convert_from_text() -> None:

@@ -37,6 +37,7 @@ from seatalloc.model import (
     Problem,
     Quota,
     Request,
+    Requests,
     Session,
     TieBreak,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "Quota",
     "Reason",
     "Request",
+    "Requests",
     "SeatallocError",
     "Session",
     "Shortfall",

@@ -337,7 +337,7 @@ class _Decisions(Mapping[str, Decision]):
         return self._decide(unit, request, turn, self._get(request_id), position)
 
     def __iter__(self) -> Iterator[str]:
-        return (r.id for r in self._problem.order)
+        return iter(self._problem.order.ids)
 
     def __len__(self) -> int:
         return len(self._problem.order)
@@ -373,10 +373,10 @@ class _Decisions(Mapping[str, Decision]):
     def _turn_of(self, first: Request) -> int:
         order, key = self._problem.order, self._problem.policy.order_key
         turn = bisect.bisect_left(order, key(first), key=key)
-        if turn < len(order) and order[turn] is first:
+        if turn < len(order) and order.ids[turn] == first.id:
             return turn
         # Only if the stored order were not by order_key: search it plainly.
-        return next(i for i, r in enumerate(order) if r is first)
+        return order.ids.index(first.id)
 
     def _decide(
         self,
@@ -458,7 +458,7 @@ class Seating(Mapping[str, "str | None"]):
         return session
 
     def __iter__(self) -> Iterator[str]:
-        return (r.id for r in self._problem.requests)
+        return iter(self._problem.requests.ids)
 
     def __len__(self) -> int:
         return len(self._problem.requests)
@@ -546,10 +546,10 @@ class Allocation:
             return self._described.in_order()
         decisions = self.decisions
         if which == "all":
-            return (decisions[r.id] for r in order)
+            return map(decisions.__getitem__, order.ids)
         seats = self._described.seats
         return (
-            None if s is not None else decisions[r.id] for r, s in zip(order, seats, strict=True)
+            None if s is not None else decisions[i] for i, s in zip(order.ids, seats, strict=True)
         )
 
     @cached_property
@@ -586,8 +586,8 @@ class Allocation:
         role_mix: dict[str, Counter[str]] = {s: Counter() for s in problem.session_ids}
         for (kind, session), n in Counter(zip(seated_kinds, sessions, strict=True)).items():
             role_mix[session][columns.kinds[kind][1]] += n
-        seated_requests = itertools.compress(problem.order, where)
-        first_choice = sum(map(_first_choice, map(_SESSIONS, seated_requests), sessions))
+        seated_rankings = itertools.compress(problem.requests.rankings, where)
+        first_choice = sum(map(_first_choice, seated_rankings, sessions))
         capacity = sum(s.capacity for s in problem.sessions)
         total = sum(filled.values())
         return {
@@ -688,13 +688,15 @@ class Allocation:
         _check_choice(decisions)
         data: dict[str, Any] = {
             "method": self.method,
-            "assignments": {r.id: self.assignments.get(r.id) for r in self.problem.order},
+            "assignments": dict(zip(self.problem.order.ids, self._described.seats, strict=True)),
             "waitlist": list(self.waitlist),
         }
         if decisions != "none":
             data["decisions"] = {
-                r.id: self.decision_dict(d)
-                for r, d in zip(self.problem.order, self._in_order(decisions), strict=True)
+                request_id: self.decision_dict(d)
+                for request_id, d in zip(
+                    self.problem.order.ids, self._in_order(decisions), strict=True
+                )
                 if d is not None
             }
         data["metrics"] = self.metrics()
@@ -757,12 +759,12 @@ class Allocation:
         if decisions != "none":
             write(nl + pad + '"decisions": {')
             first = True
-            for request, decision in zip(
-                self.problem.order, self._in_order(decisions), strict=True
+            for request_id, decision in zip(
+                self.problem.order.ids, self._in_order(decisions), strict=True
             ):
                 if decision is not None:
                     record = dump(self.decision_dict(decision))
-                    write(("" if first else ", ") + inner + quote(request.id) + ": " + record)
+                    write(("" if first else ", ") + inner + quote(request_id) + ": " + record)
                     first = False
             write(("" if first else nl + pad) + "},")
         tail = {"metrics": self.metrics()}
@@ -773,9 +775,6 @@ class Allocation:
             write(("," if i else "") + nl + pad + dump(key) + ": " + text.replace("\n", "\n" + pad))
         write(nl + "}")
         write.flush()
-
-
-_SESSIONS = operator.attrgetter("sessions")
 
 
 def _by_group(kinds: Sequence[tuple[str, str]], counts: Counter[int]) -> Counter[str]:

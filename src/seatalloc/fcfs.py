@@ -30,7 +30,7 @@ def allocate(problem: Problem) -> Allocation:
             waitlist += map(ids.__getitem__, engine.place_rows(range(run, row)))
             run = row + 1
             members = parties[request.party]
-            if members[0] is request and engine.place(members) is None:
+            if members[0].id == request.id and engine.place(members) is None:
                 waitlist.extend(r.id for r in members)
         waitlist += map(ids.__getitem__, engine.place_rows(range(run, len(ids))))
     # Every id to its seat or None, in arrival order: a plain dict, as fast to read as one.

@@ -15,12 +15,12 @@ import operator
 import re
 from array import array
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar, overload
 
 import attrs
 
@@ -35,6 +35,7 @@ __all__ = [
     "Problem",
     "Quota",
     "Request",
+    "Requests",
     "Session",
     "TieBreak",
     "duplicate_errors",
@@ -77,6 +78,11 @@ _NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
 def _freeze_attributes(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     # Most requests carry no attributes: they share one empty mapping, not two objects each.
     return MappingProxyType(dict(value)) if value else _NO_ATTRIBUTES
+
+
+def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``value`` as a read-only mapping, without a copy when it already is one."""
+    return value if isinstance(value, MappingProxyType) else _freeze_attributes(value)
 
 
 def _trimmed(value: str) -> str:
@@ -275,45 +281,169 @@ class Request:
         set_arrival(request, arrival)
         set_sessions(request, sessions)
         set_party(request, party)
-        set_attributes(request, _freeze_attributes(attributes))
+        set_attributes(request, _NO_ATTRIBUTES if attributes is None else _frozen(attributes))
         return request
-
-    @classmethod
-    def unchecked_many(
-        cls,
-        ids: Sequence[str],
-        groups: Sequence[str],
-        roles: Sequence[str],
-        arrivals: Sequence[Arrival],
-        sessions: Sequence[tuple[str, ...]],
-        parties: Sequence[str | None],
-    ) -> list[Request]:
-        """:meth:`unchecked` for aligned columns: the bulk readers' fast path.
-
-        Column by column at C speed: empty objects first, then each slot's
-        setter mapped over its column (no Python code runs per request).
-        """
-        n = len(ids)
-        if not n == len(groups) == len(roles) == len(arrivals) == len(sessions) == len(parties):
-            raise ValueError("unchecked_many needs columns of one length")
-        requests = list(map(object.__new__, itertools.repeat(cls, n)))
-        columns = (
-            ids,
-            groups,
-            roles,
-            arrivals,
-            sessions,
-            parties,
-            itertools.repeat(_NO_ATTRIBUTES),
-        )
-        for setter, column in zip(_REQUEST_SLOTS, columns, strict=True):
-            collections.deque(map(setter, requests, column), maxlen=0)
-        return requests
 
 
 # The slots' own setters, in field order: they bypass the frozen __setattr__ as
 # attrs's generated __init__ does. Unpacking fails loudly if a field is added.
 _REQUEST_SLOTS = tuple(Request.__dict__[f.name].__set__ for f in attrs.fields(Request))
+
+
+class Requests(Sequence[Request]):
+    """Requests as columns, one per field: what a problem keeps of a million rows.
+
+    Reading row ``i`` builds its :class:`Request` (equal to the one given, not
+    the same object), so a problem costs per request only its own values (its
+    id, and its arrival and ranking where no other row shares them) and one
+    reference per column, not a request object of 88 bytes besides. Parties
+    and attributes are kept only when some row has one.
+    """
+
+    __slots__ = ("arrivals", "attributes", "groups", "ids", "parties", "rankings", "roles")
+
+    ids: tuple[str, ...]
+    groups: tuple[str, ...]
+    roles: tuple[str, ...]
+    arrivals: tuple[Arrival, ...]
+    rankings: tuple[tuple[str, ...], ...]
+    """Each row's ``sessions``."""
+    parties: tuple[str | None, ...] | None
+    """Each row's party; ``None`` when no row has one."""
+    attributes: tuple[Mapping[str, Any], ...] | None
+    """Each row's attributes; ``None`` when no row has any."""
+
+    def __init__(
+        self,
+        ids: Iterable[str],
+        groups: Iterable[str],
+        roles: Iterable[str],
+        arrivals: Iterable[Arrival],
+        rankings: Iterable[tuple[str, ...]],
+        parties: Iterable[str | None] | None = None,
+        attributes: Iterable[Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Columns of fields valid by construction (as :meth:`Request.unchecked` takes them).
+
+        Only for code that derives every value from checked input: the bulk
+        readers, and :meth:`of`. A :class:`Problem` still checks the rows
+        against each other.
+        """
+        self.ids = tuple(ids)
+        self.groups = tuple(groups)
+        self.roles = tuple(roles)
+        self.arrivals = tuple(arrivals)
+        self.rankings = tuple(rankings)
+        party = None if parties is None else tuple(parties)
+        self.parties = party if party is not None and any(party) else None
+        frozen = None if attributes is None else tuple(map(_frozen, attributes))
+        self.attributes = frozen if frozen is not None and any(frozen) else None
+        n = len(self.ids)
+        lengths = {len(c) for c in (self.groups, self.roles, self.arrivals, self.rankings)}
+        if lengths - {n} or any(c is not None and len(c) != n for c in (party, frozen)):
+            raise ValueError("Requests needs columns of one length")
+
+    @classmethod
+    def of(cls, requests: Iterable[Request]) -> Requests:
+        """The columns of ``requests``, in their order."""
+        if isinstance(requests, Requests):
+            return requests
+        items = requests if isinstance(requests, Sequence) else tuple(requests)
+        return cls(
+            map(operator.attrgetter("id"), items),
+            map(operator.attrgetter("group"), items),
+            map(operator.attrgetter("role"), items),
+            map(operator.attrgetter("arrival"), items),
+            map(operator.attrgetter("sessions"), items),
+            map(operator.attrgetter("party"), items),
+            map(operator.attrgetter("attributes"), items),
+        )
+
+    def _columns(self) -> tuple[Iterable[Any], ...]:
+        """Every field's column in ``Request`` field order (constant ones repeated)."""
+        n = len(self.ids)
+        return (
+            self.ids,
+            self.groups,
+            self.roles,
+            self.arrivals,
+            self.rankings,
+            itertools.repeat(None, n) if self.parties is None else self.parties,
+            itertools.repeat(_NO_ATTRIBUTES, n) if self.attributes is None else self.attributes,
+        )
+
+    def take(self, rows: Sequence[int]) -> Requests:
+        """The rows at ``rows``, in that order."""
+        return self._map(lambda column: map(column.__getitem__, rows))
+
+    def _map(self, pick: Callable[[Sequence[Any]], Iterable[Any]]) -> Requests:
+        """The requests whose every column is ``pick`` of this one's."""
+        parties, attributes = (
+            None if c is None else pick(c) for c in (self.parties, self.attributes)
+        )
+        return Requests(
+            pick(self.ids), pick(self.groups), pick(self.roles), pick(self.arrivals),
+            pick(self.rankings), parties, attributes,
+        )  # fmt: skip
+
+    def _key(self) -> tuple[tuple[Any, ...] | None, ...]:
+        return (self.ids, self.groups, self.roles, self.arrivals, self.rankings, self.parties,
+                self.attributes)  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Request: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Requests: ...
+
+    def __getitem__(self, index: int | slice) -> Request | Requests:
+        if isinstance(index, slice):
+            return self._map(operator.itemgetter(index))
+        return Request.unchecked(
+            self.ids[index],
+            self.groups[index],
+            self.roles[index],
+            self.arrivals[index],
+            self.rankings[index],
+            None if self.parties is None else self.parties[index],
+            None if self.attributes is None else self.attributes[index],
+        )
+
+    def __iter__(self) -> Iterator[Request]:
+        # In chunks: empty objects first, then each slot's setter mapped over its
+        # column (no Python code per request), a chunk at a time to keep few alive.
+        columns = self._columns()
+        iterators = [iter(c) for c in columns]
+        for start in range(0, len(self.ids), _CHUNK):
+            size = min(_CHUNK, len(self.ids) - start)
+            chunk = list(map(object.__new__, itertools.repeat(Request, size)))
+            for setter, values in zip(_REQUEST_SLOTS, iterators, strict=True):
+                collections.deque(map(setter, chunk, itertools.islice(values, size)), maxlen=0)
+            yield from chunk
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Requests):
+            return self._key() == other._key()
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return len(self) == len(other) and all(map(operator.eq, self, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key()[:-1])  # not the attributes, as Request does not hash them
+
+    def __repr__(self) -> str:
+        return f"Requests({len(self)} rows)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Attributes are read-only views, which pickle cannot copy: plain dicts instead.
+        attributes = None if self.attributes is None else tuple(map(dict, self.attributes))
+        return (Requests, (*self._key()[:-1], attributes))
+
+
+_CHUNK = 4096
 
 
 class TieBreak(enum.Enum):
@@ -374,34 +504,62 @@ class Policy:
 
     def order_key(self, request: Request) -> tuple[Arrival, str]:
         """Sort key for arrival order: arrival, then the stated tie-break."""
+        return (request.arrival, self._tie_key(request.id))
+
+    def _tie_key(self, request_id: str) -> str:
         if self.tie_break is TieBreak.ID:
-            return (request.arrival, request.id)
-        digest = hashlib.blake2b(f"{self.seed}:{request.id}".encode(), digest_size=8).hexdigest()
-        return (request.arrival, digest + request.id)
+            return request_id
+        digest = hashlib.blake2b(f"{self.seed}:{request_id}".encode(), digest_size=8).hexdigest()
+        return digest + request_id
+
+    def arrival_order(self, requests: Requests) -> list[int]:
+        """The rows of ``requests`` sorted by :meth:`order_key`, from the columns.
+
+        By tie-break key, then stably by arrival: the same order, with no
+        request built.
+        """
+        ties = requests.ids
+        if self.tie_break is not TieBreak.ID:
+            ties = tuple(map(self._tie_key, ties))
+        rows = sorted(range(len(ties)), key=ties.__getitem__)
+        rows.sort(key=requests.arrivals.__getitem__)
+        return rows
 
 
 # Typed converters: a bare ``tuple`` converter leaves the constructor's argument
 # types unsolvable for mypy, so typed callers could not build a Problem at all.
-def _items(field: str, value: Iterable[T]) -> tuple[T, ...]:
+def _items(field: str, kind: str, cls: type[T], value: Iterable[T]) -> tuple[T, ...]:
+    """``value`` as a tuple of ``cls`` items; the first item of another type is an error.
+
+    Requests must be exactly :class:`Request`: a problem keeps their fields
+    as columns, so a subclass's own state would be lost.
+    """
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise FieldError("problem", None, field, type(value).__name__, "must be a list or tuple")
-    return tuple(value)
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, cls) or (cls is Request and type(item) is not Request):
+            error = FieldError(kind, i, "type", type(item).__name__, f"must be a {cls.__name__}")
+            raise ProblemError([error])
+    return items
 
 
 def _sessions(value: Iterable[Session]) -> tuple[Session, ...]:
-    return _items("sessions", value)
+    return _items("sessions", "session", Session, value)
 
 
 def _groups(value: Iterable[Group]) -> tuple[Group, ...]:
-    return _items("groups", value)
+    return _items("groups", "group", Group, value)
 
 
-def _requests(value: Iterable[Request]) -> tuple[Request, ...]:
-    return _items("requests", value)
+def _requests(value: Iterable[Request]) -> Requests:
+    if isinstance(value, Requests):
+        return value
+    return Requests.of(_items("requests", "request", Request, value))
 
 
 def _quotas(value: Iterable[Quota]) -> tuple[Quota, ...]:
-    return _items("quotas", value)
+    return _items("quotas", "quota", Quota, value)
 
 
 @attrs.frozen
@@ -421,22 +579,43 @@ class Columns:
     """Row to its acceptable sessions as indices in ``session_ids``, best first (all for "any")."""
 
     @classmethod
-    def of(cls, requests: Sequence[Request], session_ids: Sequence[str]) -> Columns:
+    def of(cls, requests: Requests, session_ids: Sequence[str]) -> Columns:
         """Compile ``requests`` (already in arrival order) against the problem's sessions."""
         index = {s: i for i, s in enumerate(session_ids)}
-        rankings = list(map(operator.attrgetter("sessions"), requests))
         compiled: dict[tuple[str, ...], tuple[int, ...]] = {(): tuple(range(len(session_ids)))}
-        for ranking in set(rankings).difference(compiled):
+        for ranking in set(requests.rankings).difference(compiled):
             compiled[ranking] = tuple(index[s] for s in ranking)
-        pairs = list(map(operator.attrgetter("group", "role"), requests))
+        pairs = list(zip(requests.groups, requests.roles, strict=True))
         kinds = tuple(sorted(set(pairs)))
         code = {k: i for i, k in enumerate(kinds)}
         return cls(
-            tuple(map(operator.attrgetter("id"), requests)),
+            requests.ids,
             kinds,
             array("I", map(code.__getitem__, pairs)),
-            list(map(compiled.__getitem__, rankings)),
+            list(map(compiled.__getitem__, requests.rankings)),
         )
+
+
+class _ById(Mapping[str, Request]):
+    """Request id to its request: an index of rows, the request built when read."""
+
+    __slots__ = ("_requests", "_rows")
+
+    def __init__(self, requests: Requests) -> None:
+        self._requests = requests
+        self._rows = {request_id: row for row, request_id in enumerate(requests.ids)}
+
+    def __getitem__(self, request_id: str) -> Request:
+        return self._requests[self._rows[request_id]]
+
+    def __contains__(self, request_id: object) -> bool:
+        return request_id in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._requests.ids)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 def _session_key(session: Session) -> tuple[bool, datetime | str, str]:
@@ -454,7 +633,7 @@ class Problem:
 
     sessions: tuple[Session, ...] = attrs.field(converter=_sessions)
     groups: tuple[Group, ...] = attrs.field(converter=_groups)
-    requests: tuple[Request, ...] = attrs.field(converter=_requests, repr=False)
+    requests: Requests = attrs.field(converter=_requests, repr=False)
     quotas: tuple[Quota, ...] = attrs.field(default=(), converter=_quotas)
     policy: Policy = Policy()
 
@@ -470,13 +649,9 @@ class Problem:
         object.__setattr__(self, "sessions", sessions)
         object.__setattr__(self, "groups", tuple(sorted(self.groups, key=lambda g: g.id)))
         object.__setattr__(self, "quotas", tuple(sorted(self.quotas, key=lambda q: q.key)))
-        if self.policy.tie_break is TieBreak.ID:
-            # The same order as order_key, at C speed: by id, then stably by arrival.
-            ordered = sorted(self.requests, key=operator.attrgetter("id"))
-            ordered.sort(key=operator.attrgetter("arrival"))
-        else:
-            ordered = sorted(self.requests, key=self.policy.order_key)
-        object.__setattr__(self, "requests", tuple(ordered))
+        rows = self.policy.arrival_order(self.requests)
+        if any(map(operator.ne, rows, range(len(rows)))):
+            object.__setattr__(self, "requests", self.requests.take(rows))
 
     @cached_property
     def session_ids(self) -> tuple[str, ...]:
@@ -493,15 +668,16 @@ class Problem:
 
     @cached_property
     def request_by_id(self) -> Mapping[str, Request]:
-        return MappingProxyType({r.id: r for r in self.requests})
+        """Request id to its request (built when read, from the id's row)."""
+        return _ById(self.requests)
 
     @cached_property
     def columns(self) -> Columns:
         """The requests as integer columns for the engine (compiled once, on first use)."""
         return Columns.of(self.requests, self.session_ids)
 
-    @cached_property
-    def order(self) -> tuple[Request, ...]:
+    @property
+    def order(self) -> Requests:
         """Requests in arrival order, ties broken by the policy (the stored order)."""
         return self.requests
 
@@ -526,7 +702,7 @@ class Problem:
         for request in self.order:
             if request.party is None or request.party not in parties:
                 units.append((request,))
-            elif parties[request.party][0] is request:
+            elif parties[request.party][0].id == request.id:
                 units.append(parties[request.party])
         return tuple(units)
 
@@ -595,7 +771,6 @@ def _quickly_valid(problem: Problem) -> bool:
         or not all(type(s) is Session for s in problem.sessions)
         or not all(type(g) is Group for g in problem.groups)
         or not all(type(q) is Quota for q in problem.quotas)
-        or (requests and set(map(type, requests)) != {Request})
         or (problem.quotas and len({q.key for q in problem.quotas}) != len(problem.quotas))
     ):
         return False
@@ -609,20 +784,15 @@ def _quickly_valid(problem: Problem) -> bool:
         return False
     if not requests:
         return True
-    ids = set(map(operator.attrgetter("id"), requests))
-    rankings = set(map(operator.attrgetter("sessions"), requests))
-    arrivals = list(map(operator.attrgetter("arrival"), requests))
+    arrivals = requests.arrivals
     kinds = set(map(type, arrivals))
     if len(kinds) != 1 or (kinds.pop() is datetime and len(_zones(arrivals)) > 1):
         return False
     return (
-        len(ids) == len(requests)
-        and set(map(operator.attrgetter("group"), requests)) <= groups
-        and all(sessions.issuperset(r) for r in rankings)
-        and (
-            problem.policy.parties is not PartyRule.TOGETHER
-            or not any(map(operator.attrgetter("party"), requests))
-        )
+        len(set(requests.ids)) == len(requests)
+        and set(requests.groups) <= groups
+        and all(sessions.issuperset(r) for r in set(requests.rankings))
+        and (problem.policy.parties is not PartyRule.TOGETHER or requests.parties is None)
     )
 
 
@@ -632,22 +802,12 @@ def _zones(arrivals: Sequence[Any]) -> set[bool]:
 
 def _each_problem_error(problem: Problem) -> Iterable[FieldError]:
     """Every cross-object error, object by object (what :func:`_problem_errors` reports)."""
-    for kind, items, cls in (
-        ("session", problem.sessions, Session),
-        ("group", problem.groups, Group),
-        ("request", problem.requests, Request),
-        ("quota", problem.quotas, Quota),
-    ):
-        for i, item in enumerate(items):
-            if not isinstance(item, cls):
-                yield FieldError(kind, i, "type", type(item).__name__, f"must be a {cls.__name__}")
-                return
     if not isinstance(problem.policy, Policy):
         yield FieldError("policy", None, "type", type(problem.policy).__name__, "must be a Policy")
         return  # the checks below read the policy
     yield from duplicate_errors("session", (s.id for s in problem.sessions))
     yield from duplicate_errors("group", (g.id for g in problem.groups))
-    yield from duplicate_errors("request", (r.id for r in problem.requests))
+    yield from duplicate_errors("request", problem.requests.ids)
     # A quota has no id: its key (group, role, scope) must be unique.
     yield from duplicate_errors("quota", (q.key for q in problem.quotas), field="key")
     sessions = {s.id for s in problem.sessions}

@@ -10,7 +10,6 @@ by physical line and column; free attributes never appear in a message.
 
 from __future__ import annotations
 
-import collections
 import csv
 import itertools
 import operator
@@ -27,7 +26,7 @@ import attrs
 from seatalloc._bulk import paused_gc
 from seatalloc.errors import FieldError, InputError, ProblemError, Where
 from seatalloc.io._files import read_text
-from seatalloc.model import Arrival, Problem, Request, has_control
+from seatalloc.model import Arrival, Problem, Request, Requests, has_control
 
 __all__ = [
     "OPTIONAL_COLUMNS",
@@ -59,7 +58,7 @@ class RequestRows:
     """Requests read from CSV text, the row errors found, and where each request came from."""
 
     source: str
-    requests: tuple[Request, ...]
+    requests: Requests
     errors: tuple[FieldError, ...]
     lines: Mapping[str, int]
     """Request id to the physical line its row starts on."""
@@ -274,7 +273,7 @@ def requests_from_rows(
             requests.append(request)
             lines[request.id] = line
             arrivals[request.id] = cells["arrival"].strip()
-    return RequestRows(source, tuple(requests), tuple(errors), lines, arrivals)
+    return RequestRows(source, Requests.of(requests), tuple(errors), lines, arrivals)
 
 
 def _rows(reader: Iterator[list[str]], source: str) -> list[list[str]]:
@@ -410,12 +409,11 @@ def _read_fast(
         parties = [None] * len(ids)
     if any(map(has_control, ("".join(ids), "".join(shared), "".join(session_ids)))):
         return None
-    requests = Request.unchecked_many(ids, groups, roles, arrivals, sessions, parties)
     extra = [name for name in header if name not in _KNOWN]
-    if extra:
-        _set_attributes(requests, extra, [column[name] for name in extra])
+    attributes = _attributes(extra, [column[name] for name in extra]) if extra else None
+    requests = Requests(ids, groups, roles, arrivals, sessions, parties, attributes)
     lines = _ByRow(ids, range(first_line, first_line + len(ids)))
-    return RequestRows(source, tuple(requests), (), lines, _ByRow(ids, arrival_cells))
+    return RequestRows(source, requests, (), lines, _ByRow(ids, arrival_cells))
 
 
 def _shared(cells: list[str], shared: dict[str, str]) -> list[str]:
@@ -444,12 +442,10 @@ def _rankings(cells: list[str], shared: dict[str, str]) -> list[tuple[str, ...]]
     return list(map(shared_ranking.setdefault, rankings, rankings))
 
 
-def _set_attributes(requests: list[Request], names: list[str], columns: list[list[str]]) -> None:
-    """Give each request its free cells as attributes (as the row-by-row reading does)."""
+def _attributes(names: list[str], columns: list[list[str]]) -> Iterator[Mapping[str, str]]:
+    """Each row's free cells as its attributes (as the row-by-row reading gives them)."""
     cells = map(zip, itertools.repeat(names), zip(*columns, strict=True))
-    attributes = map(MappingProxyType, map(dict, cells))
-    set_attributes = Request.__dict__["attributes"].__set__
-    collections.deque(map(set_attributes, requests, attributes), maxlen=0)
+    return map(MappingProxyType, map(dict, cells))
 
 
 def _arrivals(cells: list[str]) -> list[Arrival] | None:
@@ -529,7 +525,7 @@ def _request(
     return request, errors
 
 
-def parse_requests_csv(text: str, source: str = "<requests>") -> tuple[Request, ...]:
+def parse_requests_csv(text: str, source: str = "<requests>") -> Requests:
     """The requests in CSV text, checked row by row (not yet against a problem).
 
     Raises :class:`ProblemError` listing every bad row, by line and column.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -333,7 +333,7 @@ def parse_scenario(
     """
     tables = read_scenario_tables(text, source)
     readers: list[Located] = [tables]
-    requests: tuple[Request, ...] = ()
+    requests: Sequence[Request] = ()
     if requests_file is None and tables.requests is not None:
         requests_file = Path(base if base is not None else Path(source).parent) / tables.requests
     if requests_file is not None:
