@@ -537,8 +537,10 @@ def _items(field: str, kind: str, cls: type[T], value: Iterable[T]) -> tuple[T, 
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise FieldError("problem", None, field, type(value).__name__, "must be a list or tuple")
     items = tuple(value)
+    if set(map(type, items)) <= {cls}:  # the common case, at C speed
+        return items
     for i, item in enumerate(items):
-        if not isinstance(item, cls) or (cls is Request and type(item) is not Request):
+        if not isinstance(item, cls) or (cls is Request and type(item) is not cls):
             error = FieldError(kind, i, "type", type(item).__name__, f"must be a {cls.__name__}")
             raise ProblemError([error])
     return items
@@ -684,13 +686,15 @@ class Problem:
     @cached_property
     def parties(self) -> Mapping[str, tuple[Request, ...]]:
         """Party id to its members in arrival order (empty when parties are independent)."""
-        if self.policy.parties is PartyRule.INDEPENDENT:
+        column = self.requests.parties
+        if self.policy.parties is PartyRule.INDEPENDENT or column is None:
             return MappingProxyType({})
-        members: dict[str, list[Request]] = {}
-        for request in self.order:
-            if request.party is not None:
-                members.setdefault(request.party, []).append(request)
-        return MappingProxyType({p: tuple(m) for p, m in members.items()})
+        rows: dict[str, list[int]] = {}
+        for row, party in enumerate(column):
+            if party is not None:
+                rows.setdefault(party, []).append(row)
+        read = self.requests.__getitem__
+        return MappingProxyType({p: tuple(map(read, r)) for p, r in rows.items()})
 
     @cached_property
     def units(self) -> tuple[tuple[Request, ...], ...]:

@@ -82,10 +82,9 @@ def metrics_recorder(roles: Sequence[str] = ()) -> Recorder:
                 seats.append(counts["seated"])
                 fully_seated += counts["seated"] == counts["requested"]
         assignments = allocation.assignments
-        order = problem.order
+        ids = problem.order.ids
         last_rank = next(
-            (i for i in range(len(order), 0, -1) if assignments.get(order[i - 1].id) is not None),
-            None,
+            (i for i in range(len(ids), 0, -1) if assignments.get(ids[i - 1]) is not None), None
         )
         row: dict[str, Any] = {
             "requests": base["requests"],
