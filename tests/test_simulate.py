@@ -7,6 +7,8 @@ import io
 import json
 import multiprocessing
 import sys
+import threading
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -48,6 +50,26 @@ def test_workers_start_an_own_pool_with_identical_records(
     reference: list[dict[str, Any]],
 ) -> None:
     owned = simulate(PROBLEM, runs=RUNS, seed=42, policies=("fcfs", "colleagues"), workers=2)
+    assert owned.records == reference
+
+
+def test_a_threaded_caller_gets_a_pool_it_can_start_safely(
+    reference: list[dict[str, Any]],
+) -> None:
+    # Python 3.12+ warns when a threaded process forks (the child may deadlock).
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            owned = simulate(
+                PROBLEM, runs=RUNS, seed=42, policies=("fcfs", "colleagues"), workers=2
+            )
+    finally:
+        stop.set()
+        other.join()
+    assert [str(w.message) for w in caught if "fork" in str(w.message)] == []
     assert owned.records == reference
 
 
