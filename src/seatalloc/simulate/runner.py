@@ -16,6 +16,7 @@ import io
 import json
 import math
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -367,6 +368,15 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     fork server's import it once (0.65 to 0.9 s).
     """
     default = multiprocessing.get_start_method()
-    if default == "fork" and threading.active_count() > 1:
+    if default == "fork" and _threads() > 1:
         return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context(default)
+
+
+def _threads() -> int:
+    """Threads this process runs: the system's count where it tells (Linux: a solver
+    library's own threads count too), else the threading module's."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
