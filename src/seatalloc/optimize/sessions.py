@@ -363,14 +363,15 @@ class _Plan:
         whole[s] + x[b][s]`` in each flagged session ``s`` and ``x[b][t]``
         elsewhere, and its seat row (``= k``) then keeps it all in ``s`` when
         ``whole[s]`` is 1; with ``x >= 0`` that is the whole link, no row per
-        flag. It also puts each flag's group weight into the capacity rows,
-        where the solver's knapsack cuts see it: on the cohesive 10,000 case
-        HiGHS proved ``ranks`` in 93 s instead of 177 (docs/optimize-sessions.md).
+        flag. The relaxation is the same as with a row per flag, but each
+        flag's group weight stands in the capacity rows, where the solver's
+        knapsack cuts see it: on the cohesive 10,000 case HiGHS proves
+        ``ranks`` in 32 s instead of 159 (docs/optimize-sessions.md).
         A block that may stay out gets ``k * whole[s] + sum_{t != s} x[b][t]
-        (+ pool) <= k`` per flag instead (in ``s`` or unseated). Both are as
-        tight as a split flag set off by any member away from a chosen home
-        session is weak; at most one flag per group is 1 (implied by a joined
-        block's seat row, else a row).
+        (+ pool) <= k`` per flag instead (in ``s`` or unseated). Both are much
+        tighter than a split flag set off by any member away from a chosen
+        home session. At most one flag per group is 1: implied by a joined
+        block's seat row, else a row.
         """
         by_group: dict[str, list[int]] = {}
         for b, block in enumerate(self.blocks):
