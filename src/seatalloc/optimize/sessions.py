@@ -199,6 +199,7 @@ class _Plan:
         """Units whose seated-or-not is still open (when none is, "seats" is a constant)."""
         common = self._common()
         self.whole, can_split = self._flags(common)
+        check()
         self.joined: dict[int, dict[str, int]] = {
             b: self.whole[group]
             for b, block in enumerate(self.blocks)
