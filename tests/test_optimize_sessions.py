@@ -337,3 +337,27 @@ def test_a_steered_objective_maps_back_to_the_level(
     plain, none = _steered(expr, maximize, None, upper)
     assert none == 0
     assert _unsteered(plain.value(x), expr, maximize, None, 0) == expr.value(x)
+
+
+@settings(max_examples=60)
+@given(problem=problems(max_requests=12), guarantee=st.sampled_from(GUARANTEES))
+def test_the_model_encodes_an_allocation_exactly(problem: Problem, guarantee: str) -> None:
+    """The FCFS allocation, encoded (joined blocks count ``k * whole + x``), keeps every row,
+    has every objective's plain value, and decodes back to itself."""
+    from seatalloc.optimize.sessions import _plain_value, _Plan, _units
+
+    fcfs = allocate(problem)
+    units = _units(problem, fcfs, Guarantee(guarantee), None)
+    witness = [unit.base for unit in units]
+    seated = {i for i, s in enumerate(witness) if s is not None}
+    active, fixed = (set(range(len(units))), set()) if guarantee == "none" else (seated, seated)
+    plan = _Plan(problem, units, witness, active, fixed, lambda: None)
+    values = plan.vector(witness)
+    assert all(0 <= v <= up for v, up in zip(values, plan.model.upper, strict=True))
+    for row in plan.model.constraints:
+        total = Expr(row.terms).value(values)
+        assert row.lower is None or total >= row.lower
+        assert row.upper is None or total <= row.upper
+    for objective, expr in plan.objectives.items():
+        assert expr.value(values) == _plain_value(problem, units, witness, objective)
+    assert plan.assignment(values) == witness

@@ -174,7 +174,9 @@ class _Plan:
     session and meet no per-session quota has variables only for the sessions
     where its group could sit together and for its FCFS sessions; ``pool[b]``
     counts the rest of it, seated in whichever sessions have room (see
-    :meth:`_explicit`).
+    :meth:`_explicit`). A block that must sit, of a group with "whole" flags
+    (:meth:`_flags`), counts ``k * whole[s] + x[b][s]`` in a flagged session
+    ``s``: the flag seats all of it there, ``x`` the rest (see :meth:`terms`).
     """
 
     def __init__(
@@ -196,6 +198,16 @@ class _Plan:
         self.undecided = {i for i in active if units[i].domain and i not in fixed}
         """Units whose seated-or-not is still open (when none is, "seats" is a constant)."""
         common = self._common()
+        self.whole, can_split = self._flags(common)
+        check()
+        self.joined: dict[int, dict[str, int]] = {
+            b: self.whole[group]
+            for b, block in enumerate(self.blocks)
+            if units[block[0]].domain
+            and block[0] not in self.undecided
+            and (group := units[block[0]].members[0].group) in self.whole
+        }
+        """Blocks that must sit, of a flagged group: their group's flags (see :meth:`terms`)."""
         self.x: list[dict[str, int]] = []
         self.pool: dict[int, int] = {}
         for b, block in enumerate(self.blocks):
@@ -207,10 +219,11 @@ class _Plan:
         self._counter_constraints(check)
         check()
         for b, block in enumerate(self.blocks):
-            if terms := self._seated(b):
+            if terms := self.seated(b):
                 seated = len(block) if block[0] not in self.undecided else None
                 self.model.add(terms, seated, len(block))
-        self.whole, together = self._together_vars(common)
+        self._together_rows()
+        together = Expr({v: -1 for flags in self.whole.values() for v in flags.values()}, can_split)
         self.stay = self._stay_vars()
         check()
         self.objectives = {
@@ -262,9 +275,24 @@ class _Plan:
         explicit = tuple(s for s in unit.domain if s in keep)
         return explicit if len(explicit) < len(unit.domain) - 1 else unit.domain
 
-    def _seated(self, b: int) -> dict[int, int]:
+    def terms(self, b: int, session: str) -> dict[int, int]:
+        """The variables (and coefficients) that count block ``b``'s units in ``session``.
+
+        ``x[b][session]``, plus ``k * whole[session]`` for a joined block of
+        ``k`` (see :meth:`_flags`).
+        """
+        terms = {self.x[b][session]: 1}
+        flag = self.joined.get(b, {}).get(session)
+        if flag is not None:
+            terms[flag] = len(self.blocks[b])
+        return terms
+
+    def seated(self, b: int) -> dict[int, int]:
         """The variables of block ``b`` that together count its seated units."""
-        terms = dict.fromkeys(self.x[b].values(), 1)
+        terms: dict[int, int] = {}
+        for session in self.x[b]:
+            for var, c in self.terms(b, session).items():
+                terms[var] = terms.get(var, 0) + c
         if b in self.pool:
             terms[self.pool[b]] = 1
         return terms
@@ -276,69 +304,92 @@ class _Plan:
         when the seats of all sessions together suffice (one more row).
         """
         use: dict[int, dict[int, int]] = {}
+        reach: Counter[int] = Counter()
+        """Per counter, its use when every block sat wherever it uses the most of it."""
         seats: dict[int, int] = {}
         sessions = len(self.problem.sessions)
         for k, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
             if k % 1000 == 0:
                 check()
             unit = self.units[block[0]]
-            for session, var in x.items():
+            for session in x:
                 for counter, n in self.engine.need(unit.members, session).items():
-                    use.setdefault(counter, {})[var] = n
-                seats[var] = len(unit.members)
+                    row = use.setdefault(counter, {})
+                    for var, c in self.terms(k, session).items():
+                        row[var] = row.get(var, 0) + n * c
+                    reach[counter] += n * len(block)
             if k in self.pool:
                 var = self.pool[k]
                 for counter, n in self.engine.need(unit.members, unit.domain[0]).items():
                     if counter >= sessions:
                         use.setdefault(counter, {})[var] = n
-                seats[var] = len(unit.members)
+                        reach[counter] += n * len(block)
+            for var, c in self.seated(k).items():
+                seats[var] = seats.get(var, 0) + len(unit.members) * c
         for counter, terms in sorted(use.items()):
-            limit = self.engine.limit(counter).limit
             # A counter that could never overflow only slows the solver down.
-            if sum(n * self.model.upper[v] for v, n in terms.items()) > limit:
-                self.model.add(terms, None, limit)
+            if reach[counter] > self.engine.limit(counter).limit:
+                self.model.add(terms, None, self.engine.limit(counter).limit)
         if self.pool:
             self.model.add(seats, None, sum(s.capacity for s in self.problem.sessions))
 
-    def _together_vars(
-        self, common: Mapping[str, set[str]]
-    ) -> tuple[dict[str, dict[str, int]], Expr]:
+    def _flags(self, common: Mapping[str, set[str]]) -> tuple[dict[str, dict[str, int]], int]:
         """Per group and session a flag "every seated unit of the group sits here".
 
         A group is split unless one flag is 1, so the objective is the number
-        of groups that could split minus the sum of flags (at most 1 per
-        group). A flag bounds each block's variables directly (``k * whole[s]
-        + x[b, t] <= k`` summed over ``t != s`` and the pool, for a block of
-        ``k`` units), a
-        much tighter relaxation than a split flag set off by any member away
-        from a chosen home session. Groups with fewer than two units in the
-        model cannot split; groups whose fixed members share no session always
-        split (a constant).
+        of groups that could split (returned) minus the sum of flags. Groups
+        with fewer than two units in the model cannot split; groups whose
+        fixed members share no session always split (a constant).
+        """
+        units: Counter[str] = Counter()
+        for block in self.blocks:
+            if self.units[block[0]].domain:
+                units[self.units[block[0]].members[0].group] += len(block)
+        whole: dict[str, dict[str, int]] = {}
+        can_split = 0
+        for group, n in sorted(units.items()):
+            if n < 2:
+                continue
+            can_split += 1
+            if common[group]:
+                whole[group] = {
+                    s: self.model.new_var() for s in self.problem.session_ids if s in common[group]
+                }
+        return whole, can_split
+
+    def _together_rows(self) -> None:
+        """Tie the flags to the blocks: a flag at 1 seats every unit of its group in its session.
+
+        A block that must sit is *joined* (:meth:`terms`): it counts ``k *
+        whole[s] + x[b][s]`` in each flagged session ``s`` and ``x[b][t]``
+        elsewhere, and its seat row (``= k``) then keeps it all in ``s`` when
+        ``whole[s]`` is 1; with ``x >= 0`` that is the whole link, no row per
+        flag. The relaxation is the same as with a row per flag, but each
+        flag's group weight stands in the capacity rows, where the solver's
+        knapsack cuts see it: on the cohesive 10,000 case HiGHS proves
+        ``ranks`` in 32 s instead of 159 (docs/optimize-sessions.md).
+        A block that may stay out gets ``k * whole[s] + sum_{t != s} x[b][t]
+        (+ pool) <= k`` per flag instead (in ``s`` or unseated). Both are much
+        tighter than a split flag set off by any member away from a chosen
+        home session. At most one flag per group is 1: implied by a joined
+        block's seat row, else a row.
         """
         by_group: dict[str, list[int]] = {}
         for b, block in enumerate(self.blocks):
-            if self._seated(b):
-                by_group.setdefault(self.units[block[0]].members[0].group, []).append(b)
-        whole: dict[str, dict[str, int]] = {}
-        can_split = 0
-        for group, indices in sorted(by_group.items()):
-            if sum(len(self.blocks[b]) for b in indices) < 2:
-                continue
-            can_split += 1
-            if not common[group]:
-                continue
-            whole[group] = {
-                s: self.model.new_var() for s in self.problem.session_ids if s in common[group]
-            }
-            self.model.add(dict.fromkeys(whole[group].values(), 1), None, 1)
-            for session, flag in whole[group].items():
-                for b in indices:
+            group = self.units[block[0]].members[0].group
+            if group in self.whole and b not in self.joined:
+                by_group.setdefault(group, []).append(b)
+        joined = {self.units[self.blocks[b][0]].members[0].group for b in self.joined}
+        for group, flags in self.whole.items():
+            if group not in joined:
+                self.model.add(dict.fromkeys(flags.values(), 1), None, 1)
+            for session, flag in flags.items():
+                for b in by_group.get(group, []):
                     k = len(self.blocks[b])
                     here = self.x[b].get(session)
-                    away = {var: 1 for var in self._seated(b) if var != here}
+                    away = {var: 1 for var in self.seated(b) if var != here}
                     if away:
                         self.model.add({flag: k, **away}, None, k)
-        return whole, Expr({v: -1 for flags in whole.values() for v in flags.values()}, can_split)
 
     def _stay_vars(self) -> dict[int, dict[str, int]]:
         """For blocks of several units: ``stay[b][s]``, how many sit in ``s`` and had it under FCFS.
@@ -353,29 +404,27 @@ class _Plan:
                 continue
             bases = Counter(self.units[i].base for i in block)
             stay[b] = {}
-            for session, var in self.x[b].items():
+            for session in self.x[b]:
                 if bases[session]:
                     stay[b][session] = self.model.new_var(bases[session])
-                    self.model.add({stay[b][session]: 1, var: -1}, None, 0)
+                    here = {v: -c for v, c in self.terms(b, session).items()}
+                    self.model.add({stay[b][session]: 1, **here}, None, 0)
         return stay
 
     def _seats(self) -> Expr:
-        return Expr(
-            {
-                v: len(self.units[block[0]].members)
-                for b, block in enumerate(self.blocks)
-                for v in self._seated(b)
-            }
-        )
+        terms: dict[int, int] = {}
+        for b, block in enumerate(self.blocks):
+            _add(terms, self.seated(b), len(self.units[block[0]].members))
+        return Expr(terms)
 
     def _ranks(self) -> Expr:
         terms: dict[int, int] = {}
-        for block, x in zip(self.blocks, self.x, strict=True):
+        for b, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
             unit = self.units[block[0]]
-            for session, var in x.items():
+            for session in x:
                 steps = sum(m.sessions.index(session) for m in unit.members if m.sessions)
                 if steps:
-                    terms[var] = steps
+                    _add(terms, self.terms(b, session), steps)
         return Expr(terms)
 
     def _changes(self) -> Expr:
@@ -392,27 +441,18 @@ class _Plan:
             n = len(unit.members)
             if b in self.stay:
                 constant += len(block)
-                terms.update(dict.fromkeys(self.stay[b].values(), -1))
+                _add(terms, dict.fromkeys(self.stay[b].values(), 1), -1)
             elif unit.base is None:
-                terms.update(dict.fromkeys(self._seated(b), n))
+                _add(terms, self.seated(b), n)
             else:
                 constant += n
                 if unit.base in x:
-                    terms[x[unit.base]] = -n
+                    _add(terms, self.terms(b, unit.base), -n)
         return Expr(terms, constant)
 
     def vector(self, assignment: Sequence[str | None]) -> list[int]:
         """Every variable's value for a unit-to-session assignment (a solver hint)."""
         values = [0] * self.model.size
-        for b, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
-            for i in block:
-                session = assignment[i]
-                if session in x:
-                    values[x[session]] += 1
-                elif session is not None:
-                    values[self.pool[b]] += 1
-            for session, var in self.stay.get(b, {}).items():
-                values[var] = sum(self.units[i].base == assignment[i] == session for i in block)
         used: dict[str, set[str]] = {}
         for unit, seat in zip(self.units, assignment, strict=True):
             if seat is not None:
@@ -421,6 +461,17 @@ class _Plan:
             sessions = used.get(group, set())
             if len(sessions) <= 1:
                 values[flags[min(sessions, default=next(iter(flags)))]] = 1
+        for b, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
+            for i in block:
+                session = assignment[i]
+                if session in x:
+                    values[x[session]] += 1
+                elif session is not None:
+                    values[self.pool[b]] += 1
+            for session, flag in self.joined.get(b, {}).items():
+                values[x[session]] -= len(block) * values[flag]
+            for session, var in self.stay.get(b, {}).items():
+                values[var] = sum(self.units[i].base == assignment[i] == session for i in block)
         return values
 
     def assignment(self, values: Sequence[int]) -> list[str | None]:
@@ -435,7 +486,8 @@ class _Plan:
         result: list[str | None] = [None] * len(self.units)
         pooled: list[int] = []
         for b, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
-            left = {s: values[v] for s, v in x.items() if values[v]}
+            counts = {s: Expr(self.terms(b, s)).value(values) for s in x}
+            left = {s: n for s, n in counts.items() if n}
             rest = []
             for i in block:
                 base = self.units[i].base
@@ -467,7 +519,7 @@ class _Plan:
     def fix_unit(self, index: int, seated: bool) -> None:
         """Decide once and for all whether a unit (a block of its own) is seated."""
         n = int(seated)
-        self.model.add(dict.fromkeys(self.x[self.block_of[index]].values(), 1), n, n)
+        self.model.add(self.seated(self.block_of[index]), n, n)
         self.undecided.discard(index)
 
 
@@ -537,7 +589,7 @@ def _admit(
                 plan, backend = model
                 plan.witness = witness
                 solves += 1
-                goal = Expr(dict.fromkeys(plan.x[plan.block_of[i]].values(), 1))
+                goal = Expr(plan.seated(plan.block_of[i]))
                 outcome = backend.solve(
                     goal, True, plan.vector(witness), run.deadline.remaining(), run.work_left,
                     run.check,
@@ -591,6 +643,12 @@ def _fill(problem: Problem, units: Sequence[_Unit], witness: list[str | None]) -
                 witness[i] = fit
                 added += len(units[i].members)
     return added
+
+
+def _add(terms: dict[int, int], more: Mapping[int, int], factor: int) -> None:
+    """Add ``factor`` times ``more`` to ``terms`` (variables shared by several blocks add up)."""
+    for var, c in more.items():
+        terms[var] = terms.get(var, 0) + factor * c
 
 
 def _by_request(units: Sequence[_Unit], assignment: Sequence[str | None]) -> dict[str, str | None]:
@@ -680,18 +738,21 @@ def _steered(
 ) -> tuple[Expr, int]:
     """The objective a MIP solver gets for a level: the level, plus a proven level before it.
 
-    Only ``together`` is added (see :func:`optimize_sessions`): its relaxation,
-    fractional flags, leaves slack the next level's relaxation spends. Pinned
+    The level before is added when it was proven and is minimised (``seats``,
+    maximised and under most guarantees a constant, is not; see
+    :func:`optimize_sessions`): its relaxation (fractional flags for
+    ``together``) leaves slack the next level's relaxation spends. Pinned
     at its proven optimum both ways (by its constraint on one side, by the
     proof on the other), adding ``weight`` times it changes no integer
     solution's order, only the LP relaxation's, so the solver's cuts also
-    tighten ``together``. Measured (docs/optimize-sessions.md): on the
-    cohesive 10,000 case ``ranks`` went from unproven after 120 s (nothing
-    better than its hint, 3,047) to proven (2,641) in 180 s; on six
-    3,000-request problems the median call stayed within noise. The weight
-    exceeds the level's whole range, so the order of the two would hold even
-    unpinned. Returns the objective (minimised, the level's constant left
-    out) and the weight, which maps its bound back to the level.
+    tighten it. Measured (docs/optimize-sessions.md): on the cohesive
+    10,000 case ``ranks`` went from unproven after 120 s (nothing better
+    than its hint, 3,047) to proven (2,641) in 180 s, and, with joined
+    blocks, ``changes`` steered by ``ranks`` is proven (2,110) in 137 s
+    where unsteered it was not in 195 s. The weight exceeds the level's
+    whole range, so the order of the two would hold even unpinned. Returns
+    the objective (minimised, the level's constant left out) and the
+    weight, which maps its bound back to the level.
     """
     sign = -1 if maximize else 1
     terms = {v: sign * c for v, c in expr.terms.items()}
@@ -722,7 +783,7 @@ def _level(
 ) -> dict[str, Any]:
     """Solve one level, keep the better of its answer and the witness, fix its value.
 
-    ``pinned``, the level before when it was proven, steers a MIP solver
+    ``pinned``, the level before when it was proven and minimised, steers a MIP solver
     (:func:`_steered`).
     """
     expr = plan.objectives[objective]
@@ -912,8 +973,8 @@ def optimize_sessions(
             report_levels.append(level)
             expr = plan.objectives[objective]
             proven = level["status"] == "optimal" and not _constant(plan, objective)
-            together = objective is Objective.TOGETHER and proven
-            pinned = _Pinned(expr, level["value"] - expr.constant) if together else None
+            steers = proven and objective is not Objective.SEATS
+            pinned = _Pinned(expr, level["value"] - expr.constant) if steers else None
         witness = plan.witness
     except OutOfTime:
         if plan is not None:
