@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ from test_booking import fingerprint
 
 from seatalloc import Group, Policy, Problem, Quota, Request, Session, Status
 from seatalloc.booking import Event, Ledger, LedgerState, NotALedgerError, ReadOnlyError
+from seatalloc.booking.events import StoreError
 from seatalloc.booking.store import Store
 from seatalloc.stores import MemoryStore, SQLiteStore, open_store
+from seatalloc.stores.postgres import PostgresStore
 from seatalloc.stores.sqlite import SCHEMA_VERSION
 
 DATA = Path(__file__).parent / "data"
@@ -287,6 +290,24 @@ def test_a_schema_2_postgres_ledger_is_migrated_when_opened(request: pytest.Fixt
 # -- erasure on PostgreSQL --------------------------------------------------------------
 
 
+def holders(url: str, directory: Path, data: bytes) -> list[str]:
+    """The relations (by name, fork and segment file) whose files in ``directory`` hold ``data``."""
+    import psycopg
+
+    found = [p for p in sorted(directory.iterdir()) if p.is_file() and data in p.read_bytes()]
+    named = []
+    with psycopg.connect(url, autocommit=True) as db:
+        for path in found:
+            node = path.name.split("_")[0].split(".")[0]
+            row = (
+                db.execute("SELECT pg_filenode_relation(0, %s::oid)::text", (node,)).fetchone()
+                if node.isdigit()
+                else None
+            )
+            named.append(f"{path.name} ({row[0] if row and row[0] else 'no relation'})")
+    return named
+
+
 def test_postgres_erase_leaves_the_bytes_in_no_file_of_the_database(
     request: pytest.FixtureRequest,
 ) -> None:
@@ -313,8 +334,56 @@ def test_postgres_erase_leaves_the_bytes_in_no_file_of_the_database(
     assert secret.encode() in on_disk(), "the attribute is in the files before erasure"
     ledger.erase("r1", at=4)
     raw = on_disk()
-    assert secret.encode() not in raw
+    assert holders(url, directory, secret.encode()) == []
     assert b"kept@example.org" in raw
     reopened = Ledger(open_store(url), clock=lambda: 0)
     assert reopened.history("r1")[0].payload.attributes == {}  # type: ignore[union-attr]
     assert reopened.verify() == []
+
+
+def _erasure_beside(request: pytest.FixtureRequest, hold: float) -> tuple[list[str], Ledger]:
+    """Erase while a write transaction of another database on the server runs ``hold`` s.
+
+    VACUUM FULL would copy the erased row for it (it took its id first).
+    """
+    import psycopg
+
+    server = request.getfixturevalue("postgres_server")
+    url, other = fresh_database(server), fresh_database(server)
+    with psycopg.connect(url, autocommit=True) as db:
+        data = db.execute("SHOW data_directory").fetchone()[0]
+        oid = db.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+        directory = Path(data) / "base" / str(oid.fetchone()[0])
+    if not os.access(directory, os.R_OK):
+        pytest.skip(f"the server's files ({directory}) cannot be read from here")
+    ledger = Ledger.create(PostgresStore(url, lock_timeout=1.0), scenario(), clock=lambda: 0)
+    secret = "ada.lovelace.1815@example.org"
+    ledger.submit(Request("r1", "g", attributes={"email": secret}), at=1)
+    ledger.withdraw("r1", at=2)
+    writer = psycopg.connect(other)
+    writer.execute("SELECT pg_current_xact_id()")  # a write transaction: it has an id
+    timer = threading.Timer(hold, writer.rollback)
+    timer.start()
+    try:
+        ledger.erase("r1", at=3)
+    finally:
+        timer.join()
+        writer.close()
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute("CHECKPOINT")
+    return holders(url, directory, secret.encode()), ledger
+
+
+def test_postgres_erase_waits_for_older_transactions_of_the_server(
+    request: pytest.FixtureRequest,
+) -> None:
+    found, ledger = _erasure_beside(request, hold=0.3)
+    assert found == []
+    assert ledger.history("r1")[0].payload.attributes == {}  # type: ignore[union-attr]
+
+
+def test_postgres_erase_says_when_an_older_transaction_outlasts_the_wait(
+    request: pytest.FixtureRequest,
+) -> None:
+    with pytest.raises(StoreError, match="erasure is committed, but transactions older than it"):
+        _erasure_beside(request, hold=3.0)

@@ -132,7 +132,8 @@ class PostgresStore:
         self.timeout = lock_timeout
         self._window = unsafe_window
         self._setup: LedgerSetup | None = None
-        self._erased = False
+        self._erased: int | None = None
+        """The id of the transaction that committed an erasure not yet compacted."""
         self._where = url.rsplit("@", 1)[-1]  # never the password
         with self._translated():
             self._db = self._psycopg.connect(url, autocommit=True)
@@ -231,13 +232,29 @@ class PostgresStore:
                 with self._db.transaction():
                     self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
                     yield
-            if self._erased:
-                self._erased = False
-                self._vacuum()
+            if self._erased is not None:
+                erasure, self._erased = self._erased, None
+                self._vacuum(erasure)
 
-    def _vacuum(self) -> None:
-        """Rewrite the attributes table, so erased rows' bytes leave its files (not the WAL)."""
+    def _vacuum(self, erasure: int) -> None:
+        """Rewrite the attributes table, so erased rows' bytes leave its files (not the WAL).
+
+        VACUUM FULL copies a deleted row that a running transaction may still
+        see: one of this database with an older snapshot, or one anywhere on
+        the server that took its id before the erasure. So it waits for those
+        first, at most ``lock_timeout``.
+        """
+        deadline = time.monotonic() + self.timeout
         try:
+            while (older := self._older(erasure)) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if older:
+                raise StoreError(
+                    f"{self._where}: the erasure is committed, but transactions older than it "
+                    f"(server pids {', '.join(map(str, older))}) were still running after "
+                    f"{self.timeout:g} s, and the rows they may read stay in the attributes "
+                    "table's files; the next erasure compacts it again"
+                )
             self._db.execute("VACUUM FULL seatalloc_attributes")
         except self._psycopg.Error as error:
             raise StoreError(
@@ -245,6 +262,17 @@ class PostgresStore:
                 f"failed ({type(error).__name__}); the erased bytes stay in its files until "
                 "'VACUUM FULL seatalloc_attributes' runs (the next erasure runs it again)"
             ) from None
+
+    def _older(self, erasure: int) -> list[int]:
+        """Server pids of the transactions that may still see rows ``erasure`` deleted."""
+        rows = self._db.execute(
+            "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND ("
+            "(backend_xid IS NOT NULL AND age(backend_xid) >= age(xid(%s::xid8))) OR "
+            "(datname = current_database() AND backend_xmin IS NOT NULL "
+            "AND age(backend_xmin) >= age(xid(%s::xid8)))) ORDER BY pid",
+            (str(erasure), str(erasure)),
+        )
+        return [pid for (pid,) in rows.fetchall()]
 
     def events(self, after: int) -> list[Event]:
         return self._events("e.seq > %s", after)
@@ -324,7 +352,8 @@ class PostgresStore:
             for write, values in side_writes(events):
                 cursor.execute(_SIDE[write], values)
             cursor.executemany(_ENTRY, [(*dump_entry(e), last) for e in entries.values()])
-        self._erased = self._erased or any(e.kind is EventKind.ERASED for e in events)
+        if any(e.kind is EventKind.ERASED for e in events):
+            self._erased = int(db.execute("SELECT pg_current_xact_id()").fetchone()[0])
 
     def statuses(self) -> dict[str, tuple[str, str | None]]:
         """Request id to its current (status, session), as the requests table holds them."""
