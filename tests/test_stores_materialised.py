@@ -290,6 +290,19 @@ def test_a_schema_2_postgres_ledger_is_migrated_when_opened(request: pytest.Fixt
 # -- erasure on PostgreSQL --------------------------------------------------------------
 
 
+def database_files(url: str) -> Path:
+    """The folder of the database's files on the server (the test skips if it cannot read it)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        data = db.execute("SHOW data_directory").fetchone()[0]
+        oid = db.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+        directory = Path(data) / "base" / str(oid.fetchone()[0])
+    if not os.access(directory, os.R_OK):
+        pytest.skip(f"the server's files ({directory}) cannot be read from here")
+    return directory
+
+
 def holders(url: str, directory: Path, data: bytes) -> list[str]:
     """The relations (by name, fork and segment file) whose files in ``directory`` hold ``data``."""
     import psycopg
@@ -314,12 +327,7 @@ def test_postgres_erase_leaves_the_bytes_in_no_file_of_the_database(
     import psycopg
 
     url = fresh_database(request.getfixturevalue("postgres_server"))
-    with psycopg.connect(url, autocommit=True) as db:
-        data = db.execute("SHOW data_directory").fetchone()[0]
-        oid = db.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
-        directory = Path(data) / "base" / str(oid.fetchone()[0])
-    if not os.access(directory, os.R_OK):
-        pytest.skip(f"the server's files ({directory}) cannot be read from here")
+    directory = database_files(url)
 
     def on_disk() -> bytes:
         with psycopg.connect(url, autocommit=True) as db:
@@ -350,12 +358,7 @@ def _erasure_beside(request: pytest.FixtureRequest, hold: float) -> tuple[list[s
 
     server = request.getfixturevalue("postgres_server")
     url, other = fresh_database(server), fresh_database(server)
-    with psycopg.connect(url, autocommit=True) as db:
-        data = db.execute("SHOW data_directory").fetchone()[0]
-        oid = db.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
-        directory = Path(data) / "base" / str(oid.fetchone()[0])
-    if not os.access(directory, os.R_OK):
-        pytest.skip(f"the server's files ({directory}) cannot be read from here")
+    directory = database_files(url)
     ledger = Ledger.create(PostgresStore(url, lock_timeout=1.0), scenario(), clock=lambda: 0)
     secret = "ada.lovelace.1815@example.org"
     ledger.submit(Request("r1", "g", attributes={"email": secret}), at=1)
