@@ -251,7 +251,7 @@ class PostgresStore:
             if older:
                 raise StoreError(
                     f"{self._where}: the erasure is committed, but transactions older than it "
-                    f"(server pids {', '.join(map(str, older))}) were still running after "
+                    f"(server pids {', '.join(older)}) were still running after "
                     f"{self.timeout:g} s, and the rows they may read stay in the attributes "
                     "table's files; the next erasure compacts it again"
                 )
@@ -263,16 +263,25 @@ class PostgresStore:
                 "'VACUUM FULL seatalloc_attributes' runs (the next erasure runs it again)"
             ) from None
 
-    def _older(self, erasure: int) -> list[int]:
-        """Server pids of the transactions that may still see rows ``erasure`` deleted."""
+    def _older(self, erasure: int) -> list[str]:
+        """The transactions that may still see rows ``erasure`` deleted, by server pid.
+
+        The server's oldest running id (its current snapshot's xmin) also
+        counts the transactions of roles whose sessions this one cannot see.
+        """
+        xid = str(erasure)
         rows = self._db.execute(
             "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND ("
             "(backend_xid IS NOT NULL AND age(backend_xid) >= age(xid(%s::xid8))) OR "
             "(datname = current_database() AND backend_xmin IS NOT NULL "
             "AND age(backend_xmin) >= age(xid(%s::xid8)))) ORDER BY pid",
-            (str(erasure), str(erasure)),
+            (xid, xid),
         )
-        return [pid for (pid,) in rows.fetchall()]
+        older = [str(pid) for (pid,) in rows.fetchall()]
+        oldest = self._db.execute(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot()) <= %s::xid8", (xid,)
+        ).fetchone()[0]
+        return older or (["one this role cannot see"] if oldest else [])
 
     def events(self, after: int) -> list[Event]:
         return self._events("e.seq > %s", after)
