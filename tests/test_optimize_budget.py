@@ -218,3 +218,38 @@ def test_the_same_seed_gives_the_same_output_beside_a_busy_process() -> None:
         busy.wait()
     assert quiet == loaded
     assert quiet[2] == "work"  # the work budget, not the clock, ended it
+
+
+@pytest.mark.parametrize(
+    "first", ["ortools.sat.python.cp_model", "highspy", "ortools.linear_solver.pywraplp"]
+)
+def test_solver_libraries_load_into_one_process_in_any_order(first: str) -> None:
+    """highspy and OR-Tools share HiGHS's symbols: the pinned pair works whichever loads first.
+
+    With a highspy whose HiGHS differs from the one OR-Tools bundles, the
+    second import fails with an undefined symbol (seen with highspy 1.15.1).
+    A fresh interpreter, so this process's imports do not decide the order.
+    """
+    script = textwrap.dedent(
+        f"""
+        import importlib, json
+        importlib.import_module({first!r})
+        from seatalloc import Group, Problem, Request, Session
+        from seatalloc.optimize import optimize_sessions
+        problem = Problem(
+            [Session("s1", 2), Session("s2", 2)], [Group("g")],
+            [Request("a", "g", arrival=0, sessions=("s1", "s2")),
+             Request("b", "g", arrival=1, sessions=("s2",)),
+             Request("c", "g", arrival=2, sessions=("s2", "s1"))],
+        )
+        seen = {{}}
+        for backend in ("cp-sat", "highs", "scip"):
+            result = optimize_sessions(problem, backend=backend)
+            seen[backend] = [result.report["levels"][1]["value"], result.report["stopped_early"]]
+        print(json.dumps(seen))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["cp-sat"] == seen["highs"] == seen["scip"] == [1, False]

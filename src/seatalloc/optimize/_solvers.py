@@ -1,10 +1,11 @@
 """A solver-neutral integer linear model and the OR-Tools backends that solve it.
 
 The session model is built once as plain data (:class:`LinearModel`) and
-handed to a backend: CP-SAT, or a MIP solver (HiGHS, SCIP) through
-``ortools.linear_solver``. Writing the model once keeps the backends from
-drifting apart and lets the benchmark compare them on the very same model.
-OR-Tools is imported only when a backend is built.
+handed to a backend: CP-SAT, HiGHS (through ``highspy``, which takes a
+starting solution) or SCIP (through ``ortools.linear_solver``). Writing the
+model once keeps the backends from drifting apart and lets the benchmark
+compare them on the very same model. Solvers are imported only when a
+backend is built.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ FEATURE = "optimize_sessions"
 BACKENDS = ("cp-sat", "highs", "scip")
 
 MIP_TIME_SHARE = 0.8
-"""A MIP solve is given this share of the wall time left, less 1.5 s (see MipBackend.solve)."""
+"""A MIP solve is given this share of the wall time left, less 1.5 s (see :func:`_mip_seconds`)."""
 
 MIP_MIN_START = 2.0
 """A MIP solve is not started with fewer wall seconds left: HiGHS given 0.1 s on the
@@ -206,46 +207,143 @@ class CpSatBackend:
         )  # fmt: skip
 
 
-class MipBackend:
-    """A MIP solver (HiGHS or SCIP) through ``ortools.linear_solver``, relative gap 0."""
+class HighsBackend:
+    """HiGHS through ``highspy``: one thread and a fixed seed make it deterministic.
 
-    def __init__(self, model: LinearModel, solver_id: str, seed: int, workers: int) -> None:
+    ``highspy`` rather than OR-Tools' bundled HiGHS because it takes the hint
+    as a starting solution (OR-Tools 9.15 crashed on one): on the cohesive
+    10,000 case the ``changes`` level, started from the ``ranks`` level's
+    solution, is proven in 36 s instead of 166 (docs/optimize-sessions.md).
+    """
+
+    name = "highs"
+
+    def __init__(self, model: LinearModel, seed: int, workers: int) -> None:
+        highspy = require("highspy", "solver", FEATURE)
+        self._hs = highspy
+        self._source = model
+        self._synced = 0
+        self._highs = highs = highspy.Highs()
+        # No banner; gap 0 (HiGHS's own default, 1e-4, once let it call
+        # 320,155 optimal where 320,173 exists); one thread, fixed seed.
+        options = {
+            "output_flag": False,
+            "mip_rel_gap": 0.0,
+            "threads": workers,
+            "random_seed": seed,
+        }
+        for key, value in options.items():
+            highs.setOptionValue(key, value)
+        n = model.size
+        highs.addVars(n, [0.0] * n, [float(u) for u in model.upper])
+        highs.changeColsIntegrality(n, list(range(n)), [highspy.HighsVarType.kInteger] * n)
+        self.parameters: Mapping[str, Any] = {**options, "hint": True}
+
+    def _sync(self, check: Check) -> None:
+        infinity = self._hs.kHighsInf
+        pending = self._source.constraints[self._synced :]
+        for start in range(0, len(pending), _CHECK_EVERY):
+            check()
+            chunk = pending[start : start + _CHECK_EVERY]
+            starts: list[int] = []
+            indices: list[int] = []
+            values: list[float] = []
+            for constraint in chunk:
+                starts.append(len(indices))
+                indices.extend(constraint.terms)
+                values.extend(float(c) for c in constraint.terms.values())
+            self._highs.addRows(
+                len(chunk),
+                [-infinity if c.lower is None else float(c.lower) for c in chunk],
+                [infinity if c.upper is None else float(c.upper) for c in chunk],
+                len(indices), starts, indices, values,
+            )  # fmt: skip
+        self._synced = len(self._source.constraints)
+
+    def solve(
+        self,
+        objective: Expr,
+        maximize: bool,
+        hint: Sequence[int],
+        time_limit: float | None,
+        work: float | None,
+        check: Check,
+    ) -> Outcome:
+        self._sync(check)
+        if time_limit is not None and time_limit < MIP_MIN_START:
+            # Its root phase alone overruns so short a limit: the caller keeps its hint.
+            return Outcome("unknown", None, None, 0.0)
+        hs, highs = self._hs, self._highs
+        n = self._source.size
+        costs = [0.0] * n
+        for i, c in objective.terms.items():
+            costs[i] = float(c)
+        highs.changeColsCost(n, list(range(n)), costs)
+        highs.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
+        start = hs.HighsSolution()
+        start.col_value = [float(v) for v in hint]
+        start.value_valid = True
+        highs.setSolution(start)
+        # HiGHS reads its clock seldom at the root: given 9.3 s on the 50 %-"any"
+        # 3,000-request benchmark it took 11.9 s. The margin keeps the call's
+        # wall limit (+ 10 % + 1 s) honoured; the work budget, not this, decides.
+        limit = hs.kHighsInf if time_limit is None else _mip_seconds(time_limit)
+        highs.setOptionValue("time_limit", limit)
+        nodes = hs.kHighsIInf if work is None else max(int(work * NODES_PER_WORK), 1)
+        highs.setOptionValue("mip_max_nodes", nodes)
+        began = time.perf_counter()
+        highs.run()
+        seconds = time.perf_counter() - began
+        info = highs.getInfo()
+        status = highs.getModelStatus()
+        out_of_work = work is not None and info.mip_node_count >= nodes
+        spent = info.mip_node_count / NODES_PER_WORK
+        if status == hs.HighsModelStatus.kInfeasible:
+            return Outcome("infeasible", None, None, seconds, spent, out_of_work)
+        if info.primal_solution_status != 2:  # no feasible solution
+            return Outcome("unknown", None, None, seconds, spent, out_of_work)
+        # Integrality holds within a tolerance; every coefficient is an
+        # integer, so rounding keeps every constraint satisfied.
+        values = tuple(round(v) for v in highs.getSolution().col_value)
+        return Outcome(
+            "optimal" if status == hs.HighsModelStatus.kOptimal else "feasible",
+            values,
+            info.mip_dual_bound + objective.constant,
+            seconds,
+            spent,
+            out_of_work,
+        )
+
+
+def _mip_seconds(time_limit: float) -> float:
+    """The wall seconds a MIP solve is given out of ``time_limit`` left (see MIP_TIME_SHARE)."""
+    return max(0.1, time_limit * MIP_TIME_SHARE - 1.5)
+
+
+class ScipBackend:
+    """SCIP through ``ortools.linear_solver``, relative gap 0, seeded."""
+
+    name = "scip"
+
+    def __init__(self, model: LinearModel, seed: int, workers: int) -> None:
         pywraplp = require("ortools.linear_solver.pywraplp", "solver", FEATURE)
         self._lp = pywraplp
-        self.name = solver_id.lower()
-        solver = pywraplp.Solver.CreateSolver(solver_id)
+        solver = pywraplp.Solver.CreateSolver("SCIP")
         if solver is None:
-            raise RuntimeError(f"OR-Tools was built without the {solver_id} solver")
+            raise RuntimeError("OR-Tools was built without the SCIP solver")
         self._solver = solver
         self._source = model
         self._synced = 0
         self._vars = [solver.IntVar(0, ub, f"x{i}") for i, ub in enumerate(model.upper)]
         solver.SuppressOutput()
         solver.SetNumThreads(workers)
-        # Through ortools.linear_solver, HiGHS takes no seed and crashes on a
-        # solution hint (OR-Tools 9.15): it runs deterministically with its own
-        # fixed seed and finds its own first solution; the caller keeps the
-        # hint when HiGHS does worse.
-        self._hints = solver_id == "SCIP"
-        self._node_limit = "limits/nodes" if solver_id == "SCIP" else "mip_max_nodes"
-        # HiGHS takes its options only as this text (OR-Tools reports failure
-        # but applies it, so the result is not checked): no banner, and gap 0.
-        # OR-Tools' relative-gap parameter does nothing for HiGHS, whose own
-        # default (1e-4) let it call 320,155 optimal where 320,173 exists.
-        specific = (
-            "output_flag = false\nmip_rel_gap = 0"
-            if solver_id == "HIGHS"
-            else f"randomization/randomseedshift = {seed}"
-        )
-        self._specific = specific
-        solver.SetSolverSpecificParametersAsString(specific)
-        # Asked through SetNumThreads; OR-Tools' HiGHS interface does not pass
-        # it on, so this records the request, not the threads HiGHS used.
+        self._specific = f"randomization/randomseedshift = {seed}"
+        solver.SetSolverSpecificParametersAsString(self._specific)
         self.parameters: Mapping[str, Any] = {
             "threads_requested": workers,
             "relative_mip_gap": 0.0,
-            "specific": specific,
-            "hint": self._hints,
+            "specific": self._specific,
+            "hint": True,
         }
 
     def _sync(self, check: Check) -> None:
@@ -282,18 +380,13 @@ class MipBackend:
         for i, c in objective.terms.items():
             goal.SetCoefficient(self._vars[i], c)
         goal.SetOptimizationDirection(maximize)
-        if self._hints:
-            solver.SetHint(self._vars, [float(v) for v in hint])
+        solver.SetHint(self._vars, [float(v) for v in hint])
         if time_limit is not None:
-            # HiGHS reads its clock seldom at the root: given 9.3 s on the 50 %-"any"
-            # 3,000-request benchmark it took 11.9 s. The margin keeps the call's
-            # wall limit (+ 10 % + 1 s) honoured; the work budget, not this, decides.
-            margin = max(0.1, time_limit * MIP_TIME_SHARE - 1.5)
-            solver.SetTimeLimit(max(int(margin * 1000), 1))
+            solver.SetTimeLimit(max(int(_mip_seconds(time_limit) * 1000), 1))
         # The work budget is a node limit per solve: deterministic, unlike the clock.
         specific = self._specific
         if work is not None:
-            specific += f"\n{self._node_limit} = {max(int(work * NODES_PER_WORK), 1)}"
+            specific += f"\nlimits/nodes = {max(int(work * NODES_PER_WORK), 1)}"
         solver.SetSolverSpecificParametersAsString(specific)
         params = lp.MPSolverParameters()
         params.SetDoubleParam(lp.MPSolverParameters.RELATIVE_MIP_GAP, 0.0)
@@ -328,4 +421,6 @@ def make_backend(name: str, model: LinearModel, seed: int, workers: int) -> Back
     """The backend called ``name`` (one of :data:`BACKENDS`) for ``model``."""
     if name == "cp-sat":
         return CpSatBackend(model, seed, workers)
-    return MipBackend(model, name.upper(), seed, workers)
+    if name == "highs":
+        return HighsBackend(model, seed, workers)
+    return ScipBackend(model, seed, workers)

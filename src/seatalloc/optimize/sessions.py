@@ -726,42 +726,74 @@ def _constant(plan: _Plan, objective: Objective) -> bool:
 
 @attrs.frozen
 class _Pinned:
-    """A minimised level proven and fixed at its optimum: its terms (constant left out) sum to
-    ``value``."""
+    """The proven levels so far as one expression: every feasible allocation gives it ``value``.
+
+    Each was solved to its optimum and then fixed by a constraint, so on
+    what is feasible now each sits exactly at its optimum, and so does any
+    positive combination of them (the constant left out)."""
 
     expr: Expr
     value: int
 
 
+STEER_WEIGHT = 100
+"""The most one unit of the proven levels weighs in the next level's objective (:func:`_steered`).
+
+Measured on the cohesive 10,000 case (docs/optimize-sessions.md): with 100,
+``ranks`` is proven in 9 s and ``changes`` in 36; with 10, 172 and 227 s;
+with 1,000, 30 and 28 s; with the next level's whole range (8,112 and
+more), 17 and 101 s."""
+
+
 def _steered(
     expr: Expr, maximize: bool, pinned: _Pinned | None, upper: Sequence[int]
 ) -> tuple[Expr, int]:
-    """The objective a MIP solver gets for a level: the level, plus a proven level before it.
+    """The objective a MIP solver gets for a level: the level, plus the proven levels before it.
 
-    The level before is added when it was proven and is minimised (``seats``,
-    maximised and under most guarantees a constant, is not; see
-    :func:`optimize_sessions`): its relaxation (fractional flags for
-    ``together``) leaves slack the next level's relaxation spends. Pinned
-    at its proven optimum both ways (by its constraint on one side, by the
-    proof on the other), adding ``weight`` times it changes no integer
-    solution's order, only the LP relaxation's, so the solver's cuts also
-    tighten it. Measured (docs/optimize-sessions.md): on the cohesive
-    10,000 case ``ranks`` went from unproven after 120 s (nothing better
-    than its hint, 3,047) to proven (2,641) in 180 s, and, with joined
-    blocks, ``changes`` steered by ``ranks`` is proven (2,110) in 137 s
-    where unsteered it was not in 195 s. The weight exceeds the level's
-    whole range, so the order of the two would hold even unpinned. Returns
-    the objective (minimised, the level's constant left out) and the
-    weight, which maps its bound back to the level.
+    ``pinned`` (the minimised levels proven so far: ``seats``, maximised and
+    under most guarantees a constant, is not one; see :func:`optimize_sessions`)
+    is constant on every feasible allocation, so adding ``weight`` times it
+    changes no integer solution's order, only the LP relaxation's: its
+    relaxation (fractional flags for ``together``) leaves slack the next
+    level's relaxation spends, and the solver's cuts now tighten it too. Any
+    positive weight is exact; the weight is the level's whole range, capped
+    at :data:`STEER_WEIGHT` (measured), so the objective stays far inside
+    the solver's exact integer range. Returns the objective (minimised, the
+    level's constant left out) and the weight, which maps its bound back to
+    the level.
     """
     sign = -1 if maximize else 1
     terms = {v: sign * c for v, c in expr.terms.items()}
     if pinned is None:
         return Expr(terms), 0
-    weight = 1 + sum(abs(c) * upper[v] for v, c in expr.terms.items())
+    weight = min(STEER_WEIGHT, 1 + sum(abs(c) * upper[v] for v, c in expr.terms.items()))
     for v, c in pinned.expr.terms.items():
         terms[v] = terms.get(v, 0) + weight * c
     return Expr(terms), weight
+
+
+def _pin(
+    plan: _Plan,
+    objective: Objective,
+    level: Mapping[str, Any],
+    pinned: _Pinned | None,
+    backend: str,
+) -> _Pinned | None:
+    """The proven levels after this one (see :class:`_Pinned`), or None once one is unproven.
+
+    The level joins as the objective its solver got (:func:`_steered`),
+    which holds the levels before it: steering by all proven levels, not
+    only the last, is what proves the cohesive 10,000 ``changes`` fast.
+    """
+    expr = plan.objectives[objective]
+    if level["status"] != "optimal" or objective is Objective.SEATS:
+        return None
+    if _constant(plan, objective):
+        return pinned
+    steer = pinned if backend != "cp-sat" else None
+    goal, weight = _steered(expr, False, steer, plan.model.upper)
+    value = level["value"] - expr.constant + (weight * steer.value if steer is not None else 0)
+    return _Pinned(goal, value)
 
 
 def _unsteered(
@@ -783,7 +815,7 @@ def _level(
 ) -> dict[str, Any]:
     """Solve one level, keep the better of its answer and the witness, fix its value.
 
-    ``pinned``, the level before when it was proven and minimised, steers a MIP solver
+    ``pinned``, the minimised levels proven before it, steers a MIP solver
     (:func:`_steered`).
     """
     expr = plan.objectives[objective]
@@ -971,10 +1003,7 @@ def optimize_sessions(
         for n, objective in enumerate(levels):
             level = _level(plan, backend_, objective, run, admission, n == 0, pinned)
             report_levels.append(level)
-            expr = plan.objectives[objective]
-            proven = level["status"] == "optimal" and not _constant(plan, objective)
-            steers = proven and objective is not Objective.SEATS
-            pinned = _Pinned(expr, level["value"] - expr.constant) if steers else None
+            pinned = _pin(plan, objective, level, pinned, backend_.name)
         witness = plan.witness
     except OutOfTime:
         if plan is not None:
