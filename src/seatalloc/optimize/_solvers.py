@@ -10,6 +10,7 @@ backend is built.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -305,10 +306,12 @@ class HighsBackend:
         # Integrality holds within a tolerance; every coefficient is an
         # integer, so rounding keeps every constraint satisfied.
         values = tuple(round(v) for v in highs.getSolution().col_value)
+        # Stopped before its first bound, HiGHS reports an infinite one: none known.
+        bound = info.mip_dual_bound
         return Outcome(
             "optimal" if status == hs.HighsModelStatus.kOptimal else "feasible",
             values,
-            info.mip_dual_bound + objective.constant,
+            bound + objective.constant if math.isfinite(bound) else None,
             seconds,
             spent,
             out_of_work,

@@ -739,10 +739,11 @@ class _Pinned:
 STEER_WEIGHT = 100
 """The most one unit of the proven levels weighs in the next level's objective (:func:`_steered`).
 
-Measured on the cohesive 10,000 case (docs/optimize-sessions.md): with 100,
-``ranks`` is proven in 9 s and ``changes`` in 36; with 10, 172 and 227 s;
-with 1,000, 30 and 28 s; with the next level's whole range (8,112 and
-more), 17 and 101 s."""
+Measured on the cohesive 10,000 case (docs/optimize-sessions.md), ``ranks``
+and ``changes`` proven in 9 and 36 s with 100; 172 and 227 s with 10; 61 and
+46 s with 300; 30 and 28 s with 1,000. Uncapped (each level's whole range,
+nested: some 10^11 in all) HiGHS called 2,111 changes optimal where 2,110
+exists: so large an objective is beyond its tolerances."""
 
 
 def _steered(
