@@ -189,7 +189,8 @@ _RUN = textwrap.dedent(
     from test_optimize_budget import _cohesive
     from seatalloc.optimize import optimize_sessions
     result = optimize_sessions(
-        _cohesive(1200), guarantee="none", backend="cp-sat", time_limit=120, work=0.5, seed=7
+        _cohesive({size}), guarantee="none", backend={backend!r}, time_limit=120, work={work},
+        seed=7,
     )
     levels = [(lv["status"], lv["value"], lv["bound"]) for lv in result.report["levels"]]
     print(json.dumps([sorted(result.assignments.items()), levels, result.report["stopped_by"]]))
@@ -197,11 +198,18 @@ _RUN = textwrap.dedent(
 )
 
 
-def test_the_same_seed_gives_the_same_output_beside_a_busy_process() -> None:
+@pytest.mark.parametrize(
+    ("backend", "size", "work"),
+    [("cp-sat", 1200, 0.5), ("highs", 300, 0.001)],  # HiGHS: one node per solve
+)
+def test_the_same_seed_gives_the_same_output_beside_a_busy_process(
+    backend: str, size: int, work: float
+) -> None:
     """The work budget decides: an idle and a loaded run stop at the same point."""
     import pathlib
 
-    code = _RUN.format(tests=str(pathlib.Path(__file__).parent))
+    code = _RUN.format(tests=str(pathlib.Path(__file__).parent), backend=backend, size=size,
+                       work=work)  # fmt: skip
 
     def once() -> list[object]:
         done = subprocess.run(
