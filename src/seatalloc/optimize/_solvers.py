@@ -299,9 +299,10 @@ class HighsBackend:
         status = highs.getModelStatus()
         out_of_work = work is not None and info.mip_node_count >= nodes
         spent = info.mip_node_count / NODES_PER_WORK
-        if status == hs.HighsModelStatus.kInfeasible:
+        # Every variable is bounded, so "unbounded or infeasible" is infeasible.
+        if status in (hs.HighsModelStatus.kInfeasible, hs.HighsModelStatus.kUnboundedOrInfeasible):
             return Outcome("infeasible", None, None, seconds, spent, out_of_work)
-        if info.primal_solution_status != 2:  # no feasible solution
+        if info.primal_solution_status != hs.kSolutionStatusFeasible:
             return Outcome("unknown", None, None, seconds, spent, out_of_work)
         # Integrality holds within a tolerance; every coefficient is an
         # integer, so rounding keeps every constraint satisfied.

@@ -780,20 +780,20 @@ def _pin(
     pinned: _Pinned | None,
     backend: str,
 ) -> _Pinned | None:
-    """The proven levels after this one (see :class:`_Pinned`), or None once one is unproven.
+    """The proven levels after this one (see :class:`_Pinned`), or None once one is unproven
+    (and always for CP-SAT).
 
     The level joins as the objective its solver got (:func:`_steered`),
     which holds the levels before it: steering by all proven levels, not
     only the last, is what proves the cohesive 10,000 ``changes`` fast.
     """
     expr = plan.objectives[objective]
-    if level["status"] != "optimal" or objective is Objective.SEATS:
-        return None
+    if backend == "cp-sat" or level["status"] != "optimal" or objective is Objective.SEATS:
+        return None  # CP-SAT (small models) is not steered
     if _constant(plan, objective):
         return pinned
-    steer = pinned if backend != "cp-sat" else None
-    goal, weight = _steered(expr, False, steer, plan.model.upper)
-    value = level["value"] - expr.constant + (weight * steer.value if steer is not None else 0)
+    goal, weight = _steered(expr, False, pinned, plan.model.upper)
+    value = level["value"] - expr.constant + (weight * pinned.value if pinned is not None else 0)
     return _Pinned(goal, value)
 
 
@@ -816,8 +816,8 @@ def _level(
 ) -> dict[str, Any]:
     """Solve one level, keep the better of its answer and the witness, fix its value.
 
-    ``pinned``, the minimised levels proven before it, steers a MIP solver
-    (:func:`_steered`).
+    ``pinned``, the minimised levels proven before it (never for CP-SAT: see
+    :func:`_pin`), steers a MIP solver (:func:`_steered`).
     """
     expr = plan.objectives[objective]
     maximize = objective is Objective.SEATS
@@ -835,8 +835,7 @@ def _level(
         run.stopped_by = run.stopped_by or "work"
     else:
         try:
-            steer = pinned if backend.name != "cp-sat" else None
-            goal, weight = _steered(expr, maximize, steer, plan.model.upper)
+            goal, weight = _steered(expr, maximize, pinned, plan.model.upper)
             outcome = backend.solve(
                 goal, False, plan.vector(plan.witness), run.deadline.remaining(),
                 run.work_left, run.check,
@@ -853,7 +852,7 @@ def _level(
                     status = outcome.status
                 bound = outcome.bound
                 if bound is not None:
-                    bound = _unsteered(bound, expr, maximize, steer, weight)
+                    bound = _unsteered(bound, expr, maximize, pinned, weight)
         except OutOfTime:
             pass
     if status != "optimal" and maximize and first:
