@@ -302,12 +302,18 @@ class _Plan:
 
         A pool spends its counters over all sessions; pooled units fit exactly
         when the seats of all sessions together suffice (one more row).
+        A session's seats also get a floor: the seats that units outside pools
+        must take, less all other sessions' capacity, so when those units fill
+        every seat each session is exactly full (an equality; on the cohesive
+        10,000 case HiGHS proves the levels in 37 s instead of 54).
         """
         use: dict[int, dict[int, int]] = {}
         reach: Counter[int] = Counter()
         """Per counter, its use when every block sat wherever it uses the most of it."""
         seats: dict[int, int] = {}
         sessions = len(self.problem.sessions)
+        taken = 0
+        """Seats that units outside pools must take, wherever they sit."""
         for k, (block, x) in enumerate(zip(self.blocks, self.x, strict=True)):
             if k % 1000 == 0:
                 check()
@@ -326,10 +332,15 @@ class _Plan:
                         reach[counter] += n * len(block)
             for var, c in self.seated(k).items():
                 seats[var] = seats.get(var, 0) + len(unit.members) * c
+            if k not in self.pool and unit.domain and block[0] not in self.undecided:
+                taken += len(block) * len(unit.members)
+        spare = sum(s.capacity for s in self.problem.sessions) - taken
         for counter, terms in sorted(use.items()):
+            limit = self.engine.limit(counter)
             # A counter that could never overflow only slows the solver down.
-            if reach[counter] > self.engine.limit(counter).limit:
-                self.model.add(terms, None, self.engine.limit(counter).limit)
+            if reach[counter] > limit.limit:
+                floor = limit.limit - spare if limit.quota is None else 0
+                self.model.add(terms, floor if floor > 0 else None, limit.limit)
         if self.pool:
             self.model.add(seats, None, sum(s.capacity for s in self.problem.sessions))
 
