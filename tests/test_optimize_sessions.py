@@ -380,9 +380,7 @@ def test_when_the_seated_fill_every_seat_each_session_is_exactly_full() -> None:
         units = _units(problem, allocate(problem), Guarantee.FCFS_SEATS, None)
         seated = {i for i, u in enumerate(units) if u.base is not None}
         plan = _Plan(problem, units, [u.base for u in units], seated, seated, lambda: None)
-        return sorted(
-            (row.lower, row.upper) for row in plan.model.constraints if row.upper == 2
-        )
+        return sorted((row.lower, row.upper) for row in plan.model.constraints if row.upper == 2)
 
     assert floors(4) == [(2, 2), (2, 2)]
     assert floors(3) == [(1, 2), (1, 2)]
