@@ -304,8 +304,13 @@ class _Plan:
         when the seats of all sessions together suffice (one more row).
         A session's seats also get a floor: the seats that units outside pools
         must take, less all other sessions' capacity, so when those units fill
-        every seat each session is exactly full (an equality; on the cohesive
-        10,000 case HiGHS proves the levels in 37 s instead of 54).
+        every seat each session is exactly full. The floors are implied by the
+        seat rows and the other sessions' capacity, even in the relaxation, but
+        HiGHS's cuts use them (on the cohesive 10,000 case the levels are proven
+        in 37 s instead of 54). When they make every session an equality, the
+        first session keeps no floor: all of them together are linearly
+        dependent on the seat rows, and HiGHS's search for dependent equations
+        then costs 1.5-2 s per solve (30 s in all instead of 37).
         """
         use: dict[int, dict[int, int]] = {}
         reach: Counter[int] = Counter()
@@ -335,11 +340,14 @@ class _Plan:
             if k not in self.pool and unit.domain and block[0] not in self.undecided:
                 taken += len(block) * len(unit.members)
         spare = sum(s.capacity for s in self.problem.sessions) - taken
+        dependent = spare == 0
         for counter, terms in sorted(use.items()):
             limit = self.engine.limit(counter)
             # A counter that could never overflow only slows the solver down.
             if reach[counter] > limit.limit:
                 floor = limit.limit - spare if limit.quota is None else 0
+                if floor > 0 and dependent:
+                    floor, dependent = 0, False
                 self.model.add(terms, floor if floor > 0 else None, limit.limit)
         if self.pool:
             self.model.add(seats, None, sum(s.capacity for s in self.problem.sessions))
@@ -745,16 +753,20 @@ class _Pinned:
 
     expr: Expr
     value: int
+    levels: int = 1
+    """How many levels it holds."""
 
 
-STEER_WEIGHT = 100
-"""The most one unit of the proven levels weighs in the next level's objective (:func:`_steered`).
+STEER_WEIGHTS = (1000, 100)
+"""The most one unit of the proven levels weighs in the next level's objective
+(:func:`_steered`): 1,000 when one level is proven, 100 when more are.
 
-Measured on the cohesive 10,000 case (docs/optimize-sessions.md), ``ranks``
-and ``changes`` proven in 9 and 36 s with 100; 172 and 227 s with 10; 61 and
-46 s with 300; 30 and 28 s with 1,000. Uncapped (each level's whole range,
-nested: some 10^11 in all) HiGHS called 2,111 changes optimal where 2,110
-exists: so large an objective is beyond its tolerances."""
+Measured on three cohesive 10,000 cases (docs/optimize-sessions.md), each
+whole call: 29.4, 29.6 and 17.7 s with these; 34.4, 46.5 and 32.4 s with 100
+for both; 54.1, 23.6 and 21.6 s with 1,000 for both (``ranks`` fast, but one
+``changes`` 44.5 s). Uncapped (each level's whole range, nested: some 10^11
+in all) HiGHS called 2,111 changes optimal where 2,110 exists: so large an
+objective is beyond its tolerances."""
 
 
 def _steered(
@@ -769,7 +781,7 @@ def _steered(
     relaxation (fractional flags for ``together``) leaves slack the next
     level's relaxation spends, and the solver's cuts now tighten it too. Any
     positive weight is exact; the weight is the level's whole range, capped
-    at :data:`STEER_WEIGHT` (measured), so the objective stays far inside
+    at :data:`STEER_WEIGHTS` (measured), so the objective stays far inside
     the solver's exact integer range. Returns the objective (minimised, the
     level's constant left out) and the weight, which maps its bound back to
     the level.
@@ -778,7 +790,8 @@ def _steered(
     terms = {v: sign * c for v, c in expr.terms.items()}
     if pinned is None:
         return Expr(terms), 0
-    weight = min(STEER_WEIGHT, 1 + sum(abs(c) * upper[v] for v, c in expr.terms.items()))
+    cap = STEER_WEIGHTS[min(pinned.levels, len(STEER_WEIGHTS)) - 1]
+    weight = min(cap, 1 + sum(abs(c) * upper[v] for v, c in expr.terms.items()))
     for v, c in pinned.expr.terms.items():
         terms[v] = terms.get(v, 0) + weight * c
     return Expr(terms), weight
@@ -805,7 +818,7 @@ def _pin(
         return pinned
     goal, weight = _steered(expr, False, pinned, plan.model.upper)
     value = level["value"] - expr.constant + (weight * pinned.value if pinned is not None else 0)
-    return _Pinned(goal, value)
+    return _Pinned(goal, value, 1 if pinned is None else pinned.levels + 1)
 
 
 def _unsteered(
