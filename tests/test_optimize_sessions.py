@@ -385,3 +385,16 @@ def test_when_the_seated_fill_every_seat_each_session_is_exactly_full() -> None:
 
     assert floors(4) == [(None, 2), (2, 2)]
     assert floors(3) == [(1, 2), (1, 2)]
+
+
+def test_a_bound_mapped_back_stays_within_the_levels_range() -> None:
+    """A steered solve stopped early may bound the level far below any value it can take
+    (changes below 0, say): the reported bound is then the level's own least value."""
+    from seatalloc.optimize.sessions import _within
+
+    changes = Expr({0: -1, 1: -1}, 5)  # 5 - x0 - x1 with x0, x1 in 0..1: values 3..5
+    assert _within(-64_000.0, changes, False, [1, 1]) == 3
+    assert _within(4.5, changes, False, [1, 1]) == 4.5
+    seats = Expr({0: 2, 1: 3})  # 0..2*2 + 3*1 = 7
+    assert _within(1e9, seats, True, [2, 1]) == 7
+    assert _within(6.0, seats, True, [2, 1]) == 6.0

@@ -829,6 +829,14 @@ def _unsteered(
     return (goal - share) * (-1 if maximize else 1) + expr.constant
 
 
+def _within(bound: float, expr: Expr, maximize: bool, upper: Sequence[int]) -> float:
+    """A bound no weaker than the level's own range: a steered bound mapped back
+    (:func:`_unsteered`) from a solve stopped early can lie far outside it."""
+    low = expr.constant + sum(c * upper[v] for v, c in expr.terms.items() if c < 0)
+    high = expr.constant + sum(c * upper[v] for v, c in expr.terms.items() if c > 0)
+    return min(bound, high) if maximize else max(bound, low)
+
+
 def _level(
     plan: _Plan,
     backend: Backend,
@@ -876,7 +884,10 @@ def _level(
                     status = outcome.status
                 bound = outcome.bound
                 if bound is not None:
-                    bound = _unsteered(bound, expr, maximize, pinned, weight)
+                    bound = _within(
+                        _unsteered(bound, expr, maximize, pinned, weight), expr,
+                        maximize, plan.model.upper,
+                    )  # fmt: skip
         except OutOfTime:
             pass
     if status != "optimal" and maximize and first:
