@@ -762,11 +762,11 @@ STEER_WEIGHTS = (1000, 100)
 (:func:`_steered`): 1,000 when one level is proven, 100 when more are.
 
 Measured on three cohesive 10,000 cases (docs/optimize-sessions.md), each
-whole call: 29.4, 29.6 and 17.7 s with these; 34.4, 46.5 and 32.4 s with 100
-for both; 54.1, 23.6 and 21.6 s with 1,000 for both (``ranks`` fast, but one
-``changes`` 44.5 s). Uncapped (each level's whole range, nested: some 10^11
-in all) HiGHS called 2,111 changes optimal where 2,110 exists: so large an
-objective is beyond its tolerances."""
+whole call (HiGHS's feasibility jump still on): 29.4, 29.6 and 17.7 s with
+these; 34.4, 46.5 and 32.4 s with 100 for both; 54.1, 23.6 and 21.6 s with
+1,000 for both (``ranks`` fast, but one ``changes`` 44.5 s). Uncapped (each
+level's whole range, nested: some 10^11 in all) HiGHS called 2,111 changes
+optimal where 2,110 exists: so large an objective is beyond its tolerances."""
 
 
 def _steered(
