@@ -214,7 +214,8 @@ class HighsBackend:
     ``highspy`` rather than OR-Tools' bundled HiGHS because it takes the hint
     as a starting solution (OR-Tools 9.15 crashed on one): on the cohesive
     10,000 case the ``changes`` level, started from the ``ranks`` level's
-    solution, is proven in 36 s instead of 166 (docs/optimize-sessions.md).
+    solution, was proven in 36 s instead of 166 (before the seat floors;
+    docs/optimize-sessions.md).
     """
 
     name = "highs"
@@ -226,7 +227,7 @@ class HighsBackend:
         self._synced = 0
         self._highs = highs = highspy.Highs()
         # No banner; gap 0 (HiGHS's own default, 1e-4, once let it call
-        # 320,155 optimal where 320,173 exists); one thread, fixed seed; no
+        # 320,155 optimal where 320,173 exists); ``workers`` threads, fixed seed; no
         # feasibility jump: every solve starts from a feasible hint, and on
         # three cohesive 10,000 cases the whole call took 25.8, 28.9 and 14.7 s
         # without it against 29.4, 29.6 and 17.7 s with it.
